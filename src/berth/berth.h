@@ -1,0 +1,20 @@
+/* berth.h — the berth CLI's verbs. Each verb is a small main over the library. */
+#pragma once
+
+#include <stdbool.h>
+
+typedef struct CliOptions {
+        bool json;
+        bool yes;
+        bool user;     /* --user: the rootless scope */
+        bool no_pager;
+} CliOptions;
+
+extern CliOptions arg_cli;
+
+int verb_validate(int argc, char *argv[]);
+int verb_render(int argc, char *argv[]);
+
+/* Resolves APP|FILE (a path when it contains '/' or ends in .yaml). */
+struct AppSource;
+int cli_resolve_source(const char *arg, struct AppSource *ret);

@@ -1,0 +1,25 @@
+/* log.h — the program edge's logging: one line per message to the journal's
+ * kernel log (/dev/kmsg, for generators that run before journald), or stderr.
+ * Library code never logs; mains do, once, naming the object and the errno. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "diag.h"
+#include "macro.h"
+
+#define LOG_ERR_LEVEL 3
+#define LOG_WARNING_LEVEL 4
+#define LOG_INFO_LEVEL 6
+
+/* Target /dev/kmsg when it is writable (and use_kmsg), else stderr. */
+void log_open(const char *ident, bool use_kmsg);
+void log_close(void);
+void log_msg(int level, const char *fmt, ...) _printf_(2, 3);
+/* Logs "msg: strerror(-err)" and returns err. */
+int log_errno(int level, int err, const char *fmt, ...) _printf_(3, 4);
+void log_diagnostics(int level, const Diagnostics *d);
+
+#define log_error(...) log_msg(LOG_ERR_LEVEL, __VA_ARGS__)
+#define log_warning(...) log_msg(LOG_WARNING_LEVEL, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_INFO_LEVEL, __VA_ARGS__)

@@ -1,0 +1,106 @@
+/* podman_run.c — podman argument builder. */
+#include <stdarg.h>
+
+#include "podman_run.h"
+#include "strv.h"
+
+static const PodmanOptInfo opt_table[_POPT_MAX] = {
+        [POPT_NAME]                = { "--name",                true,  "ContainerName",     QUADLET_VALUE },
+        [POPT_LABEL]               = { "--label",               true,  "Label",             QUADLET_WORD },
+        [POPT_NETWORK]             = { "--network",             true,  "Network",           QUADLET_NETWORK },
+        [POPT_NETWORK_ALIAS]       = { "--network-alias",       true,  "NetworkAlias",      QUADLET_VALUE },
+        [POPT_INIT]                = { "--init",                false, "RunInit",           QUADLET_TRUE },
+        [POPT_NO_NEW_PRIVILEGES]   = { "--security-opt",        true,  "NoNewPrivileges",   QUADLET_TRUE },
+        [POPT_CAP_DROP]            = { "--cap-drop",            true,  "DropCapability",    QUADLET_VALUE },
+        [POPT_CAP_ADD]             = { "--cap-add",             true,  "AddCapability",     QUADLET_VALUE },
+        [POPT_READ_ONLY]           = { "--read-only",           false, "ReadOnly",          QUADLET_TRUE },
+        [POPT_UIDMAP]              = { "--uidmap",              true,  "UIDMap",            QUADLET_VALUE },
+        [POPT_GIDMAP]              = { "--gidmap",              true,  "GIDMap",            QUADLET_VALUE },
+        [POPT_USER]                = { "--user",                true,  "User",              QUADLET_USER },
+        [POPT_ENTRYPOINT]          = { "--entrypoint",          true,  "Entrypoint",        QUADLET_VALUE },
+        [POPT_ENV]                 = { "--env",                 true,  "Environment",       QUADLET_WORD },
+        [POPT_SECRET]              = { "--secret",              true,  "Secret",            QUADLET_VALUE },
+        [POPT_PUBLISH]             = { "--publish",             true,  "PublishPort",       QUADLET_VALUE },
+        [POPT_VOLUME]              = { "--volume",              true,  "Volume",            QUADLET_VALUE },
+        [POPT_HEALTH_CMD]          = { "--health-cmd",          true,  "HealthCmd",         QUADLET_VALUE },
+        [POPT_HEALTH_INTERVAL]     = { "--health-interval",     true,  "HealthInterval",    QUADLET_VALUE },
+        [POPT_HEALTH_TIMEOUT]      = { "--health-timeout",      true,  "HealthTimeout",     QUADLET_VALUE },
+        [POPT_HEALTH_RETRIES]      = { "--health-retries",      true,  "HealthRetries",     QUADLET_VALUE },
+        [POPT_HEALTH_START_PERIOD] = { "--health-start-period", true,  "HealthStartPeriod", QUADLET_VALUE },
+        [POPT_HEALTH_ON_FAILURE]   = { "--health-on-failure",   true,  "HealthOnFailure",   QUADLET_VALUE },
+        [POPT_MEMORY]              = { "--memory",              true,  NULL,                QUADLET_PODMAN_ARGS },
+        [POPT_CPUS]                = { "--cpus",                true,  NULL,                QUADLET_PODMAN_ARGS },
+        [POPT_PIDS_LIMIT]          = { "--pids-limit",          true,  "PidsLimit",         QUADLET_VALUE },
+        [POPT_STOP_TIMEOUT]        = { "--stop-timeout",        true,  "StopTimeout",       QUADLET_VALUE },
+        [POPT_LOG_DRIVER]          = { "--log-driver",          true,  "LogDriver",         QUADLET_VALUE },
+        [POPT_PULL]                = { "--pull",                true,  "Pull",              QUADLET_VALUE },
+};
+
+const PodmanOptInfo *podman_opt_info(PodmanOpt o) {
+        return o < _POPT_MAX ? &opt_table[o] : NULL;
+}
+
+PodmanRun *podman_run_free(PodmanRun *p) {
+        if (!p)
+                return NULL;
+        for (size_t i = 0; i < p->n_args; i++)
+                free(p->args[i].value);
+        free(p->args);
+        free(p->image);
+        strv_free(p->command);
+        free(p);
+        return NULL;
+}
+
+int podman_run_add(PodmanRun *p, PodmanOpt o, const char *value) {
+        PodmanArg *t;
+        char *v = NULL;
+
+        if (value && !(v = strdup(value)))
+                return -ENOMEM;
+        t = realloc(p->args, sizeof(PodmanArg) * (p->n_args + 1));
+        if (!t) {
+                free(v);
+                return -ENOMEM;
+        }
+        p->args = t;
+        p->args[p->n_args++] = (PodmanArg) { .opt = o, .value = v };
+        return 0;
+}
+
+int podman_run_addf(PodmanRun *p, PodmanOpt o, const char *fmt, ...) {
+        _cleanup_free_ char *v = NULL;
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&v, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                return -ENOMEM;
+        return podman_run_add(p, o, v);
+}
+
+const char *podman_run_get(const PodmanRun *p, PodmanOpt o) {
+        for (size_t i = 0; i < p->n_args; i++)
+                if (p->args[i].opt == o)
+                        return p->args[i].value;
+        return NULL;
+}
+
+int podman_run_option_words(const PodmanRun *p, char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
+        int r;
+
+        for (size_t i = 0; i < p->n_args; i++) {
+                const PodmanOptInfo *info = &opt_table[p->args[i].opt];
+                if (info->has_value)
+                        r = strv_extendf(&l, "%s=%s", info->flag, p->args[i].value);
+                else
+                        r = strv_extend(&l, info->flag);
+                if (r < 0)
+                        return r;
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
+}

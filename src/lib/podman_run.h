@@ -1,0 +1,82 @@
+/* podman_run.h — a `podman run` invocation as data: typed options, the image,
+ * the command. Both renderings print the same PodmanRun: the native one as
+ * "--flag=value" words of ExecStart=, the Quadlet one as [Container] keys (or
+ * PodmanArgs= where Quadlet has no key). Keeping one list is what makes the two
+ * renderings give podman the same container. */
+#pragma once
+
+#include "macro.h"
+
+typedef enum PodmanOpt {
+        POPT_NAME,
+        POPT_LABEL,
+        POPT_NETWORK,
+        POPT_NETWORK_ALIAS,
+        POPT_INIT,
+        POPT_NO_NEW_PRIVILEGES,
+        POPT_CAP_DROP,
+        POPT_CAP_ADD,
+        POPT_READ_ONLY,
+        POPT_UIDMAP,
+        POPT_GIDMAP,
+        POPT_USER,
+        POPT_ENTRYPOINT,
+        POPT_ENV,
+        POPT_SECRET,
+        POPT_PUBLISH,
+        POPT_VOLUME,
+        POPT_HEALTH_CMD,
+        POPT_HEALTH_INTERVAL,
+        POPT_HEALTH_TIMEOUT,
+        POPT_HEALTH_RETRIES,
+        POPT_HEALTH_START_PERIOD,
+        POPT_HEALTH_ON_FAILURE,
+        POPT_MEMORY,
+        POPT_CPUS,
+        POPT_PIDS_LIMIT,
+        POPT_STOP_TIMEOUT,
+        POPT_LOG_DRIVER,
+        POPT_PULL,
+        _POPT_MAX,
+} PodmanOpt;
+
+typedef enum QuadletForm {
+        QUADLET_VALUE,       /* Key=value */
+        QUADLET_WORD,        /* Key="quoted value" (Environment=, Label=) */
+        QUADLET_TRUE,        /* Key=true for a flag without value */
+        QUADLET_PODMAN_ARGS, /* no Quadlet key: PodmanArgs=--flag=value */
+        QUADLET_USER,        /* User= and Group= from "user:group" */
+        QUADLET_NETWORK,     /* Network=<name>.network, the .network unit */
+        QUADLET_NONE,        /* implied by Quadlet itself */
+} QuadletForm;
+
+typedef struct PodmanOptInfo {
+        const char *flag;        /* "--env" */
+        bool has_value;
+        const char *quadlet_key; /* "Environment" */
+        QuadletForm quadlet_form;
+} PodmanOptInfo;
+
+const PodmanOptInfo *podman_opt_info(PodmanOpt o);
+
+typedef struct PodmanArg {
+        PodmanOpt opt;
+        char *value; /* NULL for flags without value */
+} PodmanArg;
+
+typedef struct PodmanRun {
+        PodmanArg *args;
+        size_t n_args;
+        char *image;
+        char **command;
+} PodmanRun;
+
+PodmanRun *podman_run_free(PodmanRun *p);
+DEFINE_TRIVIAL_CLEANUP_FUNC(PodmanRun *, podman_run_free)
+
+int podman_run_add(PodmanRun *p, PodmanOpt o, const char *value);
+int podman_run_addf(PodmanRun *p, PodmanOpt o, const char *fmt, ...) _printf_(3, 4);
+const char *podman_run_get(const PodmanRun *p, PodmanOpt o);
+
+/* "--flag=value" words for the container-defining options (no program, no verb). */
+int podman_run_option_words(const PodmanRun *p, char ***ret);

@@ -1,0 +1,51 @@
+/* unit_file.h — a unit file (or Quadlet file) as data that prints itself.
+ * Renderers add directives; only this module knows unit syntax and escaping:
+ * specifiers ('%' → '%%'), variable expansion in command lines ('$' → '$$'),
+ * quoting and C escapes for words, and line continuations. Values passed in as
+ * "text" come from manifests and are escaped here; values passed as "raw" are
+ * berth's own and must already be valid unit syntax. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "macro.h"
+
+typedef struct UnitLine {
+        char *section;
+        char *key;     /* NULL: a comment line */
+        char *value;   /* serialised, ready to print */
+} UnitLine;
+
+typedef struct UnitFile {
+        char *name;    /* file name, e.g. "berth-immich.target" */
+        char *header;  /* comment block at the top */
+        UnitLine *lines;
+        size_t n;
+} UnitFile;
+
+UnitFile *unit_file_new(const char *name);
+UnitFile *unit_file_free(UnitFile *u);
+DEFINE_TRIVIAL_CLEANUP_FUNC(UnitFile *, unit_file_free)
+
+int unit_file_set_header(UnitFile *u, const char *text);
+/* "# why" above the next directive of the section. */
+int unit_file_comment(UnitFile *u, const char *section, const char *text);
+/* Berth's own value, already valid unit syntax. */
+int unit_file_add_raw(UnitFile *u, const char *section, const char *key, const char *value);
+int unit_file_add_rawf(UnitFile *u, const char *section, const char *key, const char *fmt, ...) _printf_(4, 5);
+/* Manifest text in a plain (non-unescaping) value: specifiers escaped. */
+int unit_file_add_text(UnitFile *u, const char *section, const char *key, const char *text);
+/* One quoted word (Environment=, Quadlet's Label=, ...). */
+int unit_file_add_word(UnitFile *u, const char *section, const char *key, const char *word);
+/* A command line: argv quoted word by word, "$" and "%" escaped. With
+ * wrap, one argument (or option with its value) per continuation line. */
+int unit_file_add_exec(UnitFile *u, const char *section, const char *key, const char *prefix,
+                       char *const *argv, bool wrap);
+
+int unit_file_to_string(const UnitFile *u, char **ret);
+
+/* Escapes: exposed for tests and for the Quadlet renderer's own keys. */
+char *unit_escape_specifiers(const char *s);
+/* A word that systemd's command-line and Environment= parsing turns back into
+ * exactly s ("$" doubled when for_exec). */
+char *unit_quote_word(const char *s, bool for_exec);

@@ -1,0 +1,419 @@
+/* yaml_tree.c — libyaml events → Node tree with positions. */
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <yaml.h>
+
+#include "strv.h"
+#include "yaml_tree.h"
+
+static Node *node_free(Node *n) {
+        if (!n)
+                return NULL;
+        free(n->value);
+        for (size_t i = 0; i < n->n; i++) {
+                if (n->keys)
+                        node_free(n->keys[i]);
+                node_free(n->items[i]);
+        }
+        free(n->keys);
+        free(n->items);
+        free(n);
+        return NULL;
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(Node *, node_free)
+
+YamlDoc *yaml_doc_free(YamlDoc *d) {
+        if (!d)
+                return NULL;
+        node_free(d->root);
+        strv_free(d->files);
+        free(d);
+        return NULL;
+}
+
+bool node_is_null(const Node *n) {
+        if (!n)
+                return true;
+        if (n->type != NODE_SCALAR || !n->plain)
+                return false;
+        return streq(n->value, "") || streq(n->value, "~") || streq(n->value, "null") ||
+               streq(n->value, "Null") || streq(n->value, "NULL");
+}
+
+Node *node_get(const Node *map, const char *key) {
+        if (!map || map->type != NODE_MAPPING)
+                return NULL;
+        for (size_t i = 0; i < map->n; i++)
+                if (streq(map->keys[i]->value, key))
+                        return map->items[i];
+        return NULL;
+}
+
+const char *node_type_name(const Node *n) {
+        if (!n || node_is_null(n))
+                return "null";
+        switch (n->type) {
+        case NODE_MAPPING:
+                return "a mapping";
+        case NODE_SEQUENCE:
+                return "a list";
+        default:
+                return "a scalar";
+        }
+}
+
+typedef struct Loader {
+        yaml_parser_t parser;
+        const char *file;
+        Diagnostics *diag;
+        size_t n_nodes;
+        unsigned depth;
+} Loader;
+
+static void loader_error_at(Loader *l, const yaml_mark_t *m, const char *fmt, const char *arg) _printf_(3, 0);
+static void loader_error_at(Loader *l, const yaml_mark_t *m, const char *fmt, const char *arg) {
+        Position p = { .file = l->file, .line = m->line + 1, .column = m->column + 1 };
+        _cleanup_free_ char *msg = NULL;
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+        if (asprintf(&msg, fmt, arg) < 0)
+                msg = NULL;
+#pragma GCC diagnostic pop
+        diag_add(l->diag, &p, "%s", msg ?: "out of memory");
+}
+
+static int loader_next(Loader *l, yaml_event_t *ev) {
+        if (!yaml_parser_parse(&l->parser, ev)) {
+                Position p = {
+                        .file = l->file,
+                        .line = l->parser.problem_mark.line + 1,
+                        .column = l->parser.problem_mark.column + 1,
+                };
+                if (l->parser.error == YAML_MEMORY_ERROR)
+                        return -ENOMEM;
+                if (l->parser.context)
+                        diag_add(l->diag, &p, "invalid YAML: %s %s", l->parser.problem ?: "syntax error",
+                                 l->parser.context);
+                else
+                        diag_add(l->diag, &p, "invalid YAML: %s", l->parser.problem ?: "syntax error");
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static int node_append(Node *parent, Node *key, Node *item) {
+        Node **items = realloc(parent->items, sizeof(Node *) * (parent->n + 1));
+        if (!items)
+                return -ENOMEM;
+        parent->items = items;
+        if (key) {
+                Node **keys = realloc(parent->keys, sizeof(Node *) * (parent->n + 1));
+                if (!keys)
+                        return -ENOMEM;
+                parent->keys = keys;
+                parent->keys[parent->n] = key;
+        }
+        parent->items[parent->n++] = item;
+        return 0;
+}
+
+static int load_node(Loader *l, yaml_event_t *ev, Node **ret);
+
+/* Refuses what a manifest never needs and what makes YAML dangerous or ambiguous. */
+static int check_event(Loader *l, const yaml_event_t *ev) {
+        const yaml_char_t *anchor = NULL, *tag = NULL;
+
+        switch (ev->type) {
+        case YAML_ALIAS_EVENT:
+                loader_error_at(l, &ev->start_mark, "YAML alias '*%s' is not supported, write the value out", (const char *) ev->data.alias.anchor);
+                return -EINVAL;
+        case YAML_SCALAR_EVENT:
+                anchor = ev->data.scalar.anchor;
+                tag = ev->data.scalar.tag;
+                break;
+        case YAML_SEQUENCE_START_EVENT:
+                anchor = ev->data.sequence_start.anchor;
+                tag = ev->data.sequence_start.tag;
+                break;
+        case YAML_MAPPING_START_EVENT:
+                anchor = ev->data.mapping_start.anchor;
+                tag = ev->data.mapping_start.tag;
+                break;
+        default:
+                return 0;
+        }
+        if (anchor) {
+                loader_error_at(l, &ev->start_mark, "YAML anchor '&%s' is not supported, write the value out", (const char *) anchor);
+                return -EINVAL;
+        }
+        if (tag && !(ev->type == YAML_SCALAR_EVENT && streq((const char *) tag, "!"))) {
+                loader_error_at(l, &ev->start_mark, "YAML tag '%s' is not supported, remove it", (const char *) tag);
+                return -EINVAL;
+        }
+        if (++l->n_nodes > YAML_MAX_NODES) {
+                loader_error_at(l, &ev->start_mark, "document has more than %s nodes, expected a manifest-sized document", "200000");
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static int load_collection(Loader *l, yaml_event_t *start, Node *n) {
+        bool mapping = start->type == YAML_MAPPING_START_EVENT;
+        yaml_event_type_t end = mapping ? YAML_MAPPING_END_EVENT : YAML_SEQUENCE_END_EVENT;
+        int r;
+
+        if (++l->depth > YAML_MAX_DEPTH) {
+                loader_error_at(l, &start->start_mark, "nesting deeper than %s levels, expected a manifest-shaped document", "64");
+                return -EINVAL;
+        }
+        for (;;) {
+                _cleanup_(node_freep) Node *key = NULL, *item = NULL;
+                yaml_event_t ev;
+
+                r = loader_next(l, &ev);
+                if (r < 0)
+                        return r;
+                if (ev.type == end) {
+                        yaml_event_delete(&ev);
+                        break;
+                }
+                r = load_node(l, &ev, mapping ? &key : &item);
+                yaml_event_delete(&ev);
+                if (r < 0)
+                        return r;
+                if (mapping) {
+                        if (key->type != NODE_SCALAR) {
+                                diag_add(l->diag, &key->pos, "mapping key is %s, expected a plain name", node_type_name(key));
+                                return -EINVAL;
+                        }
+                        if (strlen(key->value) != key->value_len) {
+                                diag_add(l->diag, &key->pos, "mapping key contains a NUL byte, expected a plain name");
+                                return -EINVAL;
+                        }
+                        for (size_t i = 0; i < n->n; i++)
+                                if (streq(n->keys[i]->value, key->value)) {
+                                        diag_add(l->diag, &key->pos, "duplicate key '%s', first given at line %u, column %u",
+                                                 key->value, n->keys[i]->pos.line, n->keys[i]->pos.column);
+                                        return -EINVAL;
+                                }
+                        r = loader_next(l, &ev);
+                        if (r < 0)
+                                return r;
+                        r = load_node(l, &ev, &item);
+                        yaml_event_delete(&ev);
+                        if (r < 0)
+                                return r;
+                }
+                r = node_append(n, key, item);
+                if (r < 0)
+                        return r;
+                TAKE_PTR(key);
+                TAKE_PTR(item);
+        }
+        l->depth--;
+        return 0;
+}
+
+static int load_node(Loader *l, yaml_event_t *ev, Node **ret) {
+        _cleanup_(node_freep) Node *n = NULL;
+        int r;
+
+        r = check_event(l, ev);
+        if (r < 0)
+                return r;
+        n = calloc(1, sizeof(Node));
+        if (!n)
+                return -ENOMEM;
+        n->pos = (Position) { .file = l->file, .line = ev->start_mark.line + 1, .column = ev->start_mark.column + 1 };
+
+        switch (ev->type) {
+        case YAML_SCALAR_EVENT:
+                n->type = NODE_SCALAR;
+                n->value_len = ev->data.scalar.length;
+                n->value = malloc(n->value_len + 1);
+                if (!n->value)
+                        return -ENOMEM;
+                memcpy(n->value, ev->data.scalar.value, n->value_len);
+                n->value[n->value_len] = 0;
+                n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !ev->data.scalar.tag;
+                break;
+        case YAML_SEQUENCE_START_EVENT:
+        case YAML_MAPPING_START_EVENT:
+                n->type = ev->type == YAML_MAPPING_START_EVENT ? NODE_MAPPING : NODE_SEQUENCE;
+                r = load_collection(l, ev, n);
+                if (r < 0)
+                        return r;
+                break;
+        default:
+                loader_error_at(l, &ev->start_mark, "unexpected YAML event%s", "");
+                return -EINVAL;
+        }
+        *ret = TAKE_PTR(n);
+        return 0;
+}
+
+static int load_stream(Loader *l, Node **ret) {
+        _cleanup_(node_freep) Node *root = NULL;
+        yaml_event_t ev;
+        bool in_doc = false, seen_doc = false;
+        int r;
+
+        for (;;) {
+                r = loader_next(l, &ev);
+                if (r < 0)
+                        return r;
+                switch (ev.type) {
+                case YAML_STREAM_START_EVENT:
+                        break;
+                case YAML_STREAM_END_EVENT:
+                        yaml_event_delete(&ev);
+                        *ret = TAKE_PTR(root);
+                        return 0;
+                case YAML_DOCUMENT_START_EVENT:
+                        if (seen_doc) {
+                                loader_error_at(l, &ev.start_mark, "a second YAML document%s, expected one document per file", "");
+                                yaml_event_delete(&ev);
+                                return -EINVAL;
+                        }
+                        in_doc = seen_doc = true;
+                        break;
+                case YAML_DOCUMENT_END_EVENT:
+                        in_doc = false;
+                        break;
+                default:
+                        if (!in_doc || root) {
+                                loader_error_at(l, &ev.start_mark, "unexpected content%s, expected one document", "");
+                                yaml_event_delete(&ev);
+                                return -EINVAL;
+                        }
+                        r = load_node(l, &ev, &root);
+                        if (r < 0) {
+                                yaml_event_delete(&ev);
+                                return r;
+                        }
+                }
+                yaml_event_delete(&ev);
+        }
+}
+
+int yaml_load_string(const char *name, const char *data, size_t len, YamlDoc **ret, Diagnostics *diag) {
+        _cleanup_(yaml_doc_freep) YamlDoc *d = NULL;
+        Loader l = { .diag = diag };
+        int r;
+
+        if (len > YAML_MAX_FILE_SIZE) {
+                diag_add_file(diag, name, "file is larger than %u bytes, expected a manifest-sized file", YAML_MAX_FILE_SIZE);
+                return -EINVAL;
+        }
+        d = calloc(1, sizeof(YamlDoc));
+        if (!d)
+                return -ENOMEM;
+        r = strv_extend(&d->files, name);
+        if (r < 0)
+                return r;
+        l.file = d->files[0];
+        if (!yaml_parser_initialize(&l.parser))
+                return -ENOMEM;
+        yaml_parser_set_input_string(&l.parser, (const unsigned char *) data, len);
+        r = load_stream(&l, &d->root);
+        yaml_parser_delete(&l.parser);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(d);
+        return 0;
+}
+
+int yaml_load_file(const char *path, YamlDoc **ret, Diagnostics *diag) {
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0;
+        struct stat st;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode) && !S_ISFIFO(st.st_mode))
+                return -EBADFD;
+        /* Read up to one byte past the limit so an oversized file is reported, not truncated. */
+        buf = malloc(YAML_MAX_FILE_SIZE + 2);
+        if (!buf)
+                return -ENOMEM;
+        for (;;) {
+                ssize_t k = read(fd, buf + len, YAML_MAX_FILE_SIZE + 1 - len);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (k == 0)
+                        break;
+                len += (size_t) k;
+                if (len > YAML_MAX_FILE_SIZE)
+                        break;
+        }
+        buf[len] = 0;
+        return yaml_load_string(path, buf, len, ret, diag);
+}
+
+static void merge_node(Node *base, Node *add) {
+        /* base and add are mappings; add's entries move into base. */
+        for (size_t i = 0; i < add->n; i++) {
+                Node *key = add->keys[i], *val = add->items[i];
+                size_t j;
+
+                for (j = 0; j < base->n; j++)
+                        if (streq(base->keys[j]->value, key->value))
+                                break;
+                if (j < base->n) {
+                        if (node_is_null(val)) {
+                                /* A null in a drop-in removes the key. */
+                                node_free(base->keys[j]);
+                                node_free(base->items[j]);
+                                memmove(base->keys + j, base->keys + j + 1, sizeof(Node *) * (base->n - j - 1));
+                                memmove(base->items + j, base->items + j + 1, sizeof(Node *) * (base->n - j - 1));
+                                base->n--;
+                                continue;
+                        }
+                        if (base->items[j]->type == NODE_MAPPING && val->type == NODE_MAPPING) {
+                                merge_node(base->items[j], val);
+                                continue;
+                        }
+                        node_free(base->items[j]);
+                        base->items[j] = val;
+                        add->items[i] = NULL;
+                        continue;
+                }
+                if (node_is_null(val))
+                        continue;
+                if (node_append(base, key, val) < 0)
+                        continue; /* out of memory: the entry is dropped with add below */
+                add->keys[i] = add->items[i] = NULL;
+        }
+}
+
+int yaml_merge(YamlDoc *base, YamlDoc *dropin, Diagnostics *diag) {
+        int r;
+
+        if (!dropin->root)
+                return 0;
+        if (dropin->root->type != NODE_MAPPING) {
+                diag_add(diag, &dropin->root->pos, "drop-in is %s, expected a mapping of manifest keys", node_type_name(dropin->root));
+                return -EINVAL;
+        }
+        /* Nodes keep pointing at their own file's name: move the names over first,
+         * so that a failure leaves base untouched. */
+        for (size_t i = 0; dropin->files && dropin->files[i]; i++) {
+                r = strv_consume(&base->files, TAKE_PTR(dropin->files[i]));
+                if (r < 0)
+                        return r;
+        }
+        if (!base->root)
+                base->root = TAKE_PTR(dropin->root);
+        else if (base->root->type == NODE_MAPPING)
+                merge_node(base->root, dropin->root);
+        return 0;
+}

@@ -1,0 +1,57 @@
+/* yaml_tree.h — YAML documents as trees whose every node knows its file, line
+ * and column. Built on libyaml's event parser. Strict on purpose: one document
+ * per file, mapping keys are unique scalars, anchors/aliases/tags are refused
+ * (an alias bomb fails at its first '&'), and depth, node count and file size
+ * are bounded. Drop-ins merge into a base document (mappings merge key by key,
+ * anything else is replaced, a null value removes the key). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "diag.h"
+
+#define YAML_MAX_DEPTH 64
+#define YAML_MAX_NODES 200000
+#define YAML_MAX_FILE_SIZE (4U * 1024U * 1024U)
+
+typedef enum NodeType {
+        NODE_SCALAR,
+        NODE_MAPPING,
+        NODE_SEQUENCE,
+} NodeType;
+
+typedef struct Node Node;
+struct Node {
+        NodeType type;
+        Position pos;
+        /* NODE_SCALAR */
+        char *value;
+        size_t value_len; /* scalars may hold NUL bytes ("\0"); validation refuses them */
+        bool plain;       /* unquoted: may be a null, boolean or number */
+        /* NODE_MAPPING: keys[i] → items[i]; NODE_SEQUENCE: items[i] */
+        Node **keys;
+        Node **items;
+        size_t n;
+};
+
+typedef struct YamlDoc {
+        Node *root;   /* NULL for an empty document */
+        char **files; /* names every Position.file points into */
+} YamlDoc;
+
+YamlDoc *yaml_doc_free(YamlDoc *d);
+DEFINE_TRIVIAL_CLEANUP_FUNC(YamlDoc *, yaml_doc_free)
+
+/* Parses data (named name in diagnostics). Returns 0, -EINVAL with diagnostics
+ * added for malformed or refused input, or -ENOMEM. */
+int yaml_load_string(const char *name, const char *data, size_t len, YamlDoc **ret, Diagnostics *diag);
+/* Reads and parses a file. I/O errors are returned as -errno (no diagnostic). */
+int yaml_load_file(const char *path, YamlDoc **ret, Diagnostics *diag);
+/* Merges drop-in into base (both must have mapping roots); drop-in is consumed. */
+int yaml_merge(YamlDoc *base, YamlDoc *dropin, Diagnostics *diag);
+
+bool node_is_null(const Node *n);
+/* Mapping lookup by key; NULL when absent. */
+Node *node_get(const Node *map, const char *key);
+const char *node_type_name(const Node *n);
