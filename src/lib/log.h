@@ -12,8 +12,13 @@
 #define LOG_WARNING_LEVEL 4
 #define LOG_INFO_LEVEL 6
 
-/* Target /dev/kmsg when it is writable (and use_kmsg), else stderr. */
+/* use_kmsg (generators): /dev/kmsg when writable, else stderr; no other IPC.
+ * Otherwise: the journal with structured fields when stderr is connected to
+ * it (JOURNAL_STREAM), else stderr. */
 void log_open(const char *ident, bool use_kmsg);
+/* Extra journal fields on every following message, e.g. ("APP", "immich").
+ * value NULL removes the field. */
+void log_set_field(const char *key, const char *value);
 void log_close(void);
 void log_msg(int level, const char *fmt, ...) _printf_(2, 3);
 /* Logs "msg: strerror(-err)" and returns err. */

@@ -991,3 +991,25 @@ int manifest_load(const AppSource *src, const BerthConf *conf, App **ret, Diagno
         *ret = TAKE_PTR(a);
         return 0;
 }
+
+int manifest_load_by_id(BerthScope scope, const char *id, const BerthConf *conf, App **ret, Diagnostics *diag) {
+        _cleanup_strv_free_ char **dirs = NULL;
+        AppSource src = {};
+        int r;
+
+        if (!app_id_valid(id))
+                return -EINVAL;
+        r = app_search_dirs(scope, &dirs);
+        if (r < 0)
+                return r;
+        r = app_source_find(dirs, id, &src);
+        if (r < 0)
+                return r;
+        if (src.masked) {
+                app_source_done(&src);
+                return -ERFKILL;
+        }
+        r = manifest_load(&src, conf, ret, diag);
+        app_source_done(&src);
+        return r;
+}

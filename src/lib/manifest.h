@@ -21,3 +21,8 @@ int manifest_load(const AppSource *src, const BerthConf *conf, App **ret, Diagno
 /* Container names that would collide with units berth itself renders. */
 bool container_name_reserved(const char *name);
 bool name_valid(const char *s, size_t max, bool allow_underscore_dot);
+
+/* The current manifest of an installed app, by id, from the scope's search
+ * path: -ENOENT when absent, -ERFKILL when masked, -EINVAL (diagnostics) when
+ * invalid. Helpers act only on this, never on anything older. */
+int manifest_load_by_id(BerthScope scope, const char *id, const BerthConf *conf, App **ret, Diagnostics *diag);

@@ -1,0 +1,79 @@
+/* berth-prepare [--user] APP — run by berth-<id>-prepare.service before the
+ * app's containers: directories, secrets, network (see prepare.h).
+ * Exit status: 0 prepared; 1 a step failed (the message names it);
+ * 2 usage; 3 no such app, masked, or its manifest is invalid. */
+#include "app_lock.h"
+#include "berth_conf.h"
+#include "log.h"
+#include "manifest.h"
+#include "prepare.h"
+
+int main(int argc, char *argv[]) {
+        _cleanup_(berth_conf_freep) BerthConf *conf = NULL;
+        _cleanup_(app_freep) App *app = NULL;
+        _cleanup_close_ int lock = -EBADF;
+        BerthScope scope = SCOPE_SYSTEM;
+        BerthPaths paths = {};
+        PrepareReport rep = {};
+        Diagnostics diag = {};
+        const char *id;
+        int r, ret = 1;
+
+        log_open("berth-prepare", false);
+        if (argc == 3 && streq(argv[1], "--user"))
+                scope = SCOPE_USER;
+        else if (argc != 2) {
+                log_error("Usage: berth-prepare [--user] APP");
+                return 2;
+        }
+        id = argv[argc - 1];
+        log_set_field("APP", id);
+        log_set_field("PHASE", "prepare");
+
+        r = berth_conf_load(&conf, &diag);
+        if (r < 0) {
+                log_diagnostics(LOG_ERR_LEVEL, &diag);
+                log_errno(LOG_ERR_LEVEL, r, "Failed to load '%s'", berth_conf_path());
+                goto out;
+        }
+        r = manifest_load_by_id(scope, id, conf, &app, &diag);
+        if (r < 0) {
+                log_diagnostics(LOG_ERR_LEVEL, &diag);
+                if (r == -ENOENT)
+                        log_error("No app '%s' is installed (no %s.yaml in the manifest search path)", id, id);
+                else if (r == -ERFKILL)
+                        log_error("App '%s' is masked", id);
+                else if (r == -EINVAL)
+                        log_error("The manifest of app '%s' is invalid (see above); fix it and run 'systemctl daemon-reload'", id);
+                else
+                        log_errno(LOG_ERR_LEVEL, r, "Failed to load the manifest of app '%s'", id);
+                ret = 3;
+                goto out;
+        }
+        r = berth_paths_init(scope, &paths);
+        if (r < 0) {
+                log_errno(LOG_ERR_LEVEL, r, "Failed to determine berth's directories");
+                goto out;
+        }
+        lock = app_lock_take(&paths, id, true);
+        if (lock < 0) {
+                log_errno(LOG_ERR_LEVEL, lock, "Failed to take the lock of app '%s'", id);
+                goto out;
+        }
+        r = app_prepare(app, &paths, &rep, &diag);
+        if (r < 0) {
+                log_diagnostics(LOG_ERR_LEVEL, &diag);
+                log_error("Failed to prepare app '%s'", id);
+                goto out;
+        }
+        log_info("Prepared app '%s': %zu volume%s (%u fixed), %zu secret%s (%u generated, %u handed to podman), network berth-%s%s",
+                 id, app->n_volumes, app->n_volumes == 1 ? "" : "s", rep.volumes_changed, app->n_secrets,
+                 app->n_secrets == 1 ? "" : "s", rep.secrets_created, rep.podman_secrets_updated, id,
+                 rep.network_created ? " (created)" : "");
+        ret = 0;
+out:
+        diag_clear(&diag);
+        berth_paths_done(&paths);
+        log_close();
+        return ret;
+}
