@@ -63,8 +63,19 @@ D_OBJ     := $(D_SRC:%.c=$(B)/%.o)
 HELPERS   := $(patsubst helpers/%.c,$(B)/%,$(sort $(wildcard helpers/*.c)))
 UNIT_TESTS:= $(patsubst tests/unit/%.c,$(B)/tests/%,$(sort $(wildcard tests/unit/test-*.c)))
 BINS      := $(B)/berth $(B)/berth-generator $(HELPERS) $(if $(D_SRC),$(B)/berthd)
+# Static units and D-Bus files name installed paths: made from *.in at build time.
+UNITS_IN  := $(wildcard units/*.in dbus/*.in)
+GEN_FILES := $(UNITS_IN:%.in=$(B)/%)
 
-all: $(BINS)
+all: $(BINS) $(GEN_FILES)
+
+$(B)/units/% $(B)/dbus/%: SUBST = sed -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g'
+$(B)/units/%: units/%.in
+	@mkdir -p $(dir $@)
+	$(SUBST) $< > $@
+$(B)/dbus/%: dbus/%.in
+	@mkdir -p $(dir $@)
+	$(SUBST) $< > $@
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -125,11 +136,11 @@ install: all
 	install -m 0755 $(B)/berth-generator $(DESTDIR)$(SYSTEM_GENERATOR_DIR)/berth-generator
 	install -m 0755 $(B)/berth-generator $(DESTDIR)$(USER_GENERATOR_DIR)/berth-generator
 	$(foreach h,$(HELPERS) $(if $(D_SRC),$(B)/berthd),install -m 0755 $(h) $(DESTDIR)$(LIBEXECDIR)/$(notdir $(h));)
-	$(foreach u,$(wildcard units/*.service units/*.slice units/*.target units/*.timer units/*.socket),install -m 0644 $(u) $(DESTDIR)$(SYSTEM_UNIT_DIR)/;)
+	$(foreach u,$(wildcard units/*.service units/*.slice units/*.target units/*.timer units/*.socket) $(filter $(B)/units/%,$(GEN_FILES)),install -m 0644 $(u) $(DESTDIR)$(SYSTEM_UNIT_DIR)/;)
 	install -m 0644 tmpfiles.d/berth.conf $(DESTDIR)$(TMPFILES_DIR)/berth.conf
 	install -m 0644 sysusers.d/berth.conf $(DESTDIR)$(SYSUSERS_DIR)/berth.conf
 	$(foreach s,1 5 8,$(foreach m,$(wildcard man/*.$(s)),install -m 0644 $(m) $(DESTDIR)$(MANDIR)/man$(s)/;))
-	$(if $(wildcard dbus/*.service),install -d $(DESTDIR)$(DBUS_SYSTEM_SERVICES) && install -m 0644 dbus/*.service $(DESTDIR)$(DBUS_SYSTEM_SERVICES)/)
+	$(if $(filter $(B)/dbus/%.service,$(GEN_FILES)),install -d $(DESTDIR)$(DBUS_SYSTEM_SERVICES) && install -m 0644 $(filter $(B)/dbus/%.service,$(GEN_FILES)) $(DESTDIR)$(DBUS_SYSTEM_SERVICES)/)
 	$(if $(wildcard dbus/*.conf),install -d $(DESTDIR)$(DBUS_SYSTEM_POLICY) && install -m 0644 dbus/*.conf $(DESTDIR)$(DBUS_SYSTEM_POLICY)/)
 	$(if $(wildcard dbus/*.policy),install -d $(DESTDIR)$(POLKIT_ACTIONS) && install -m 0644 dbus/*.policy $(DESTDIR)$(POLKIT_ACTIONS)/)
 

@@ -55,7 +55,7 @@ int main(int argc, char *argv[]) {
                 log_errno(LOG_ERR_LEVEL, r, "Failed to determine berth's directories");
                 goto out;
         }
-        lock = app_lock_take(&paths, id, true);
+        lock = app_lock_take(&paths, id, APP_LOCK_SHARED, true);
         if (lock < 0) {
                 log_errno(LOG_ERR_LEVEL, lock, "Failed to take the lock of app '%s'", id);
                 goto out;

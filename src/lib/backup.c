@@ -1,0 +1,456 @@
+/* backup.c — the backup flow. */
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "app_lock.h"
+#include "backup.h"
+#include "fs_util.h"
+#include "podman_cli.h"
+#include "strv.h"
+#include "systemd_client.h"
+#include "unit_names.h"
+
+void backup_result_done(BackupResult *r) {
+        free(r->error);
+        free(r->snapshot_id);
+        free(r->stats_json);
+        *r = (BackupResult) {};
+}
+
+static void step(const BackupContext *c, int level, const char *fmt, ...) _printf_(3, 4);
+static void step(const BackupContext *c, int level, const char *fmt, ...) {
+        _cleanup_free_ char *m = NULL;
+        va_list ap;
+
+        if (!c->reporter || !c->reporter->step)
+                return;
+        va_start(ap, fmt);
+        if (vasprintf(&m, fmt, ap) < 0)
+                m = NULL;
+        va_end(ap);
+        c->reporter->step(c->reporter->userdata, level, m ?: "(out of memory)");
+}
+
+static void fail(BackupResult *r, const char *fmt, ...) _printf_(2, 3);
+static void fail(BackupResult *r, const char *fmt, ...) {
+        va_list ap;
+
+        r->status = JOB_FAILED;
+        if (r->error)
+                return; /* the first failure is the one to report */
+        va_start(ap, fmt);
+        if (vasprintf(&r->error, fmt, ap) < 0)
+                r->error = NULL;
+        va_end(ap);
+}
+
+static void warn(BackupResult *r, const char *fmt, ...) _printf_(2, 3);
+static void warn(BackupResult *r, const char *fmt, ...) {
+        va_list ap;
+
+        if (r->status == JOB_SUCCEEDED)
+                r->status = JOB_WARNING;
+        if (r->error)
+                return;
+        va_start(ap, fmt);
+        if (vasprintf(&r->error, fmt, ap) < 0)
+                r->error = NULL;
+        va_end(ap);
+}
+
+static usec_t now_realtime(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / 1000;
+}
+
+char *backup_index_path(const BerthPaths *p, const char *app_id) {
+        char *s;
+        if (asprintf(&s, "%s/apps/%s/snapshot-index.json", p->state_dir, app_id) < 0)
+                return NULL;
+        return s;
+}
+
+int backup_paths(const App *a, const BerthPaths *p, char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
+        _cleanup_free_ char *secrets = berth_secret_dir(p, a->id), *index = backup_index_path(p, a->id);
+        struct stat st;
+        int r;
+
+        if (!secrets || !index)
+                return -ENOMEM;
+        if ((r = strv_extend(&l, index)) < 0)
+                return r;
+        for (size_t i = 0; i < a->n_volumes; i++) {
+                if (!a->volumes[i].backup)
+                        continue;
+                r = strv_consume(&l, berth_volume_path(p, a->id, &a->volumes[i]));
+                if (r < 0)
+                        return r;
+        }
+        if (a->n_secrets > 0 && stat(secrets, &st) >= 0 && (r = strv_extend(&l, secrets)) < 0)
+                return r;
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+static int write_index(const BackupContext *c) {
+        _cleanup_free_ char *path = backup_index_path(c->paths, c->app->id), *secrets = berth_secret_dir(c->paths, c->app->id);
+        json_object *o = json_object_new_object(), *vols = json_object_new_object();
+        const char *text;
+        int r;
+
+        if (!path || !secrets || !o || !vols) {
+                json_object_put(o);
+                json_object_put(vols);
+                return -ENOMEM;
+        }
+        json_object_object_add(o, "schema", json_object_new_int(1));
+        json_object_object_add(o, "app", json_object_new_string(c->app->id));
+        json_object_object_add(o, "host", json_object_new_string(c->host));
+        json_object_object_add(o, "job", json_object_new_int64(c->job_id));
+        for (size_t i = 0; i < c->app->n_volumes; i++) {
+                const Volume *v = &c->app->volumes[i];
+                _cleanup_free_ char *vp = NULL;
+                if (!v->backup)
+                        continue;
+                vp = berth_volume_path(c->paths, c->app->id, v);
+                if (!vp) {
+                        json_object_put(o);
+                        json_object_put(vols);
+                        return -ENOMEM;
+                }
+                json_object_object_add(vols, v->name, json_object_new_string(vp));
+        }
+        json_object_object_add(o, "volumes", vols);
+        json_object_object_add(o, "secrets", json_object_new_string(secrets));
+        text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+        r = write_file_atomic(path, text, strlen(text), 0600, false);
+        json_object_put(o);
+        return r;
+}
+
+/* restic calls that may meet a repository locked by another job: retried with
+ * a growing pause, lock_retries times. */
+typedef int (*ResticCall)(const BackupContext *c, void *arg, ResticResult *res, char **err);
+
+static int with_lock_retries(const BackupContext *c, const char *what, ResticCall call, void *arg,
+                             ResticResult *ret_res, char **ret_err) {
+        unsigned attempt = 0;
+        int r;
+
+        for (;;) {
+                ResticResult res = RESTIC_FAILED;
+                _cleanup_free_ char *err = NULL;
+
+                r = call(c, arg, &res, &err);
+                if (r < 0)
+                        return r;
+                if (res != RESTIC_LOCKED || attempt >= c->conf->lock_retries) {
+                        *ret_res = res;
+                        *ret_err = TAKE_PTR(err);
+                        return 0;
+                }
+                attempt++;
+                unsigned pause = MIN(5U << (attempt - 1), 60U);
+                step(c, 4, "Repository is locked by another operation; %s again in %u s (attempt %u of %u)",
+                     what, pause, attempt, c->conf->lock_retries);
+                sleep(pause);
+        }
+}
+
+static int call_check(const BackupContext *c, void *arg, ResticResult *res, char **err) {
+        return restic_check_access(c->repo, res, err);
+}
+
+typedef struct BackupArgs {
+        char **paths;
+        char **tags;
+        ResticBackupSummary summary;
+} BackupArgs;
+
+static void on_progress(const ResticProgress *p, void *userdata) {
+        const BackupContext *c = userdata;
+        if (c->reporter && c->reporter->progress)
+                c->reporter->progress(c->reporter->userdata, p);
+}
+
+static int call_backup(const BackupContext *c, void *arg, ResticResult *res, char **err) {
+        BackupArgs *a = arg;
+        restic_backup_summary_done(&a->summary);
+        return restic_backup(c->repo, a->paths, a->tags, c->host, on_progress, (void *) c, &a->summary, res, err);
+}
+
+static int call_forget(const BackupContext *c, void *arg, ResticResult *res, char **err) {
+        _cleanup_free_ char *tag = NULL;
+        if (asprintf(&tag, "app:%s", c->app->id) < 0)
+                return -ENOMEM;
+        return restic_forget(c->repo, tag, &c->app->backup.retention, (char ***) arg, res, err);
+}
+
+static int call_prune(const BackupContext *c, void *arg, ResticResult *res, char **err) {
+        return restic_prune(c->repo, res, err);
+}
+
+static const char *describe(ResticResult res) {
+        switch (res) {
+        case RESTIC_NO_REPOSITORY:
+                return "no restic repository there";
+        case RESTIC_WRONG_PASSWORD:
+                return "wrong repository password (backup.password_file)";
+        case RESTIC_LOCKED:
+                return "repository still locked after all retries";
+        default:
+                return "restic failed";
+        }
+}
+
+/* Opens the repository, initialising the embedded default on first use. */
+static int ensure_repository(const BackupContext *c, BackupResult *r) {
+        _cleanup_free_ char *err = NULL, *shown = restic_redact(c->repo->repository);
+        ResticResult res;
+        int q;
+
+        if (!shown)
+                return -ENOMEM;
+        if (c->repo->is_default) {
+                q = restic_default_password_ensure(c->repo);
+                if (q < 0) {
+                        fail(r, "cannot create the password of the default repository %s: %s", shown, strerror(-q));
+                        return 0;
+                }
+        }
+        q = with_lock_retries(c, "opening it", call_check, NULL, &res, &err);
+        if (q < 0) {
+                fail(r, "cannot run restic: %s", strerror(-q));
+                return 0;
+        }
+        if (res == RESTIC_NO_REPOSITORY && c->repo->is_default) {
+                free(err);
+                err = NULL;
+                step(c, 6, "Initialising the default repository %s", shown);
+                q = restic_init(c->repo, &res, &err);
+                if (q < 0) {
+                        fail(r, "cannot run restic init: %s", strerror(-q));
+                        return 0;
+                }
+        }
+        if (res != RESTIC_OK)
+                fail(r, "repository %s: %s%s%s", shown, describe(res), err ? ": " : "", strempty(err));
+        return 0;
+}
+
+static int run_hooks(const BackupContext *c, const Hook *hooks, size_t n, const char *phase, char **env,
+                     BackupResult *r, bool failing_aborts) {
+        for (size_t i = 0; i < n; i++) {
+                const Container *ct = app_find_container(c->app, hooks[i].container);
+                _cleanup_free_ char *name = NULL;
+                int q, st;
+
+                if (!ct || asprintf(&name, "%s-%s", c->app->id, ct->name) < 0)
+                        return -ENOMEM;
+                step(c, 6, "Running %s hook %zu of %zu in container '%s'", phase, i + 1, n, ct->name);
+                q = podman_exec(name, hooks[i].exec, env, &st);
+                if (q < 0) {
+                        st = -1;
+                        step(c, 3, "Cannot run podman exec for the %s hook in '%s': %s", phase, ct->name, strerror(-q));
+                }
+                if (st != 0) {
+                        if (failing_aborts) {
+                                fail(r, "%s hook %zu in container '%s' failed (exit status %d)", phase, i + 1, ct->name, st);
+                                return 0;
+                        }
+                        warn(r, "%s hook %zu in container '%s' failed (exit status %d)", phase, i + 1, ct->name, st);
+                }
+        }
+        return 0;
+}
+
+static json_object *stats_object(const ResticBackupSummary *s, usec_t duration, unsigned forgotten) {
+        json_object *o = json_object_new_object();
+        if (!o)
+                return NULL;
+        json_object_object_add(o, "files_new", json_object_new_int64((int64_t) s->files_new));
+        json_object_object_add(o, "files_changed", json_object_new_int64((int64_t) s->files_changed));
+        json_object_object_add(o, "files_unmodified", json_object_new_int64((int64_t) s->files_unmodified));
+        json_object_object_add(o, "data_added", json_object_new_int64((int64_t) s->data_added));
+        json_object_object_add(o, "total_files_processed", json_object_new_int64((int64_t) s->total_files_processed));
+        json_object_object_add(o, "total_bytes_processed", json_object_new_int64((int64_t) s->total_bytes_processed));
+        json_object_object_add(o, "restic_duration", json_object_new_double(s->total_duration));
+        json_object_object_add(o, "duration", json_object_new_double((double) duration / 1e6));
+        json_object_object_add(o, "snapshots_forgotten", json_object_new_int((int) forgotten));
+        return o;
+}
+
+int app_backup(const BackupContext *c, BackupResult *ret) {
+        _cleanup_free_ char *target = unit_name_target(c->app->id), *tag_app = NULL, *tag_job = NULL;
+        _cleanup_strv_free_ char **forgotten = NULL;
+        const App *a = c->app;
+        BackupArgs args = {};
+        BackupResult r = { .status = JOB_SUCCEEDED };
+        bool stopped = false;
+        usec_t t0 = now_realtime();
+        int q;
+
+        if (!target || asprintf(&tag_app, "app:%s", a->id) < 0 || asprintf(&tag_job, "job:%lld", (long long) c->job_id) < 0)
+                return -ENOMEM;
+
+        /* 1. The repository must open before anything touches the app. */
+        if ((q = ensure_repository(c, &r)) < 0)
+                goto oom;
+        if (r.status == JOB_FAILED)
+                goto post;
+
+        /* 2. What to back up, and the index that says which path is which volume. */
+        if ((q = backup_paths(a, c->paths, &args.paths)) < 0)
+                goto oom;
+        STRV_FOREACH(p, args.paths) {
+                struct stat st;
+                if (stat(*p, &st) < 0 && !endswith(*p, "snapshot-index.json")) {
+                        fail(&r, "'%s' does not exist: has the app been prepared (systemctl start %s)?", *p, target);
+                        goto post;
+                }
+        }
+        q = write_index(c);
+        if (q < 0) {
+                fail(&r, "cannot write the snapshot index: %s", strerror(-q));
+                goto post;
+        }
+        if ((q = strv_extend(&args.tags, tag_app)) < 0 || (q = strv_extend(&args.tags, tag_job)) < 0 ||
+            (q = strv_extend(&args.tags, "kind:backup")) < 0)
+                goto oom;
+
+        /* 3. Pre hooks: a failing one aborts the backup. */
+        if ((q = run_hooks(c, a->backup.hooks.pre, a->backup.hooks.n_pre, "pre", NULL, &r, true)) < 0)
+                goto oom;
+        if (r.status == JOB_FAILED)
+                goto post;
+
+        /* 4. Quiesce: the app stops; from here on it is started again whatever happens. */
+        if (a->backup.quiesce == QUIESCE_STOP) {
+                _cleanup_free_ char *res = NULL;
+                if (!c->bus) {
+                        fail(&r, "cannot stop the app for a quiesced backup: no connection to systemd");
+                        goto post;
+                }
+                step(c, 6, "Stopping %s for a consistent backup", target);
+                stopped = true;
+                q = systemd_unit_job(c->bus, "StopUnit", target, true, 10 * 60 * USEC_PER_SEC, &res);
+                if (q < 0 || !streq(res, "done")) {
+                        fail(&r, "stopping %s failed: %s", target, q < 0 ? strerror(-q) : res);
+                        goto restart;
+                }
+        }
+
+        /* 5. restic backup. */
+        {
+                ResticResult res;
+                _cleanup_free_ char *err = NULL;
+                step(c, 6, "Backing up %zu path%s of app '%s'", strv_length(args.paths), strv_length(args.paths) == 1 ? "" : "s", a->id);
+                q = with_lock_retries(c, "backing up", call_backup, &args, &res, &err);
+                if (q < 0) {
+                        fail(&r, "cannot run restic backup: %s", strerror(-q));
+                        goto restart;
+                }
+                if (res == RESTIC_PARTIAL)
+                        warn(&r, "snapshot written, but some files could not be read: %s", strempty(err));
+                else if (res != RESTIC_OK) {
+                        fail(&r, "restic backup: %s%s%s", describe(res), err ? ": " : "", strempty(err));
+                        goto restart;
+                }
+                if (args.summary.snapshot_id && !(r.snapshot_id = strdup(args.summary.snapshot_id)))
+                        goto oom_q;
+                step(c, 6, "Snapshot %.8s saved: %llu new, %llu changed, %llu unchanged files, %llu bytes added",
+                     strempty(r.snapshot_id), (unsigned long long) args.summary.files_new,
+                     (unsigned long long) args.summary.files_changed, (unsigned long long) args.summary.files_unmodified,
+                     (unsigned long long) args.summary.data_added);
+        }
+
+restart:
+        /* 6. The app runs again before post hooks, which may need it. Only a
+         * shared lock is kept, so its prepare step can run. */
+        if (stopped) {
+                _cleanup_free_ char *res = NULL;
+                (void) app_lock_downgrade(c->lock_fd);
+                step(c, 6, "Starting %s again", target);
+                q = systemd_unit_job(c->bus, "StartUnit", target, true, 20 * 60 * USEC_PER_SEC, &res);
+                if (q < 0 || !streq(res, "done"))
+                        warn(&r, "starting %s again failed: %s", target, q < 0 ? strerror(-q) : res);
+        }
+
+post:
+        /* 7. Post hooks always run, told how the job went. */
+        {
+                _cleanup_strv_free_ char **env = NULL;
+                if ((q = strv_extendf(&env, "BERTH_JOB_STATUS=%s", job_status_to_string(r.status))) < 0 ||
+                    (q = strv_extendf(&env, "BERTH_JOB_ID=%lld", (long long) c->job_id)) < 0 ||
+                    (q = strv_extendf(&env, "BERTH_SNAPSHOT_ID=%s", strempty(r.snapshot_id))) < 0)
+                        goto oom;
+                if ((q = run_hooks(c, a->backup.hooks.post, a->backup.hooks.n_post, "post", env, &r, false)) < 0)
+                        goto oom;
+        }
+
+        /* 8. Retention, and prune on its cadence, only after a good snapshot. */
+        if (r.snapshot_id && r.status != JOB_FAILED) {
+                ResticResult res;
+                _cleanup_free_ char *err = NULL, *last = NULL;
+
+                q = with_lock_retries(c, "applying retention", call_forget, &forgotten, &res, &err);
+                if (q < 0 || res != RESTIC_OK)
+                        warn(&r, "retention (restic forget) failed: %s", q < 0 ? strerror(-q) : strempty(err));
+                else if (forgotten)
+                        step(c, 6, "Retention removed %zu snapshot%s", strv_length(forgotten), strv_length(forgotten) == 1 ? "" : "s");
+
+                usec_t last_prune = 0, now = now_realtime();
+                if (state_db_meta_get(c->db, "last_prune", &last) >= 0)
+                        last_prune = strtoull(last, NULL, 10);
+                if (forgotten && now - last_prune >= c->conf->prune_interval) {
+                        _cleanup_free_ char *perr = NULL;
+                        char buf[32];
+                        step(c, 6, "Pruning the repository (every %llu s at most)", (unsigned long long) (c->conf->prune_interval / USEC_PER_SEC));
+                        q = with_lock_retries(c, "pruning", call_prune, NULL, &res, &perr);
+                        if (q < 0 || res != RESTIC_OK)
+                                warn(&r, "restic prune failed: %s", q < 0 ? strerror(-q) : strempty(perr));
+                        else {
+                                snprintf(buf, sizeof(buf), "%llu", (unsigned long long) now);
+                                (void) state_db_meta_set(c->db, "last_prune", buf);
+                        }
+                }
+        }
+
+        /* 9. Refresh the snapshot cache (history, not truth: failures only warn). */
+        if (r.snapshot_id) {
+                SnapshotInfo *snaps = NULL;
+                size_t n = 0;
+                ResticResult res;
+                _cleanup_free_ char *err = NULL;
+                char *tags[] = { tag_app, NULL };
+                q = restic_snapshots(c->repo, tags, &snaps, &n, &res, &err);
+                if (q >= 0 && res == RESTIC_OK)
+                        (void) state_db_snapshots_replace(c->db, a->id, snaps, n);
+                snapshot_infos_free(snaps, n);
+        }
+
+        {
+                json_object *o = stats_object(&args.summary, now_realtime() - t0, (unsigned) strv_length(forgotten));
+                if (o) {
+                        r.stats_json = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+                        json_object_put(o);
+                }
+        }
+        restic_backup_summary_done(&args.summary);
+        strv_free(args.paths);
+        strv_free(args.tags);
+        *ret = r;
+        return 0;
+oom_q:
+        q = -ENOMEM;
+oom:
+        restic_backup_summary_done(&args.summary);
+        strv_free(args.paths);
+        strv_free(args.tags);
+        backup_result_done(&r);
+        return q;
+}

@@ -1,0 +1,54 @@
+/* backup.h — one backup job of one app (DESIGN.md §5, issue 4): pre hooks →
+ * quiesce → restic backup → app started again → post hooks (always, with the
+ * job's status) → retention → prune on its cadence → snapshot cache. The caller
+ * holds the app lock exclusively and has begun the job row; this downgrades the
+ * lock before the app is started again. Progress and steps are reported
+ * through the reporter; nothing here logs. */
+#pragma once
+
+#include <systemd/sd-bus.h>
+
+#include "app.h"
+#include "berth_conf.h"
+#include "berth_paths.h"
+#include "restic.h"
+#include "state_db.h"
+
+typedef struct BackupReporter {
+        void (*step)(void *userdata, int level, const char *message);
+        void (*progress)(void *userdata, const ResticProgress *p);
+        void *userdata;
+} BackupReporter;
+
+typedef struct BackupContext {
+        const App *app;
+        const BerthPaths *paths;
+        const BerthConf *conf;
+        const ResticRepo *repo;
+        StateDb *db;
+        sd_bus *bus;         /* for quiesce; NULL: quiesce impossible → job fails if asked */
+        int lock_fd;         /* held exclusively; downgraded here */
+        int64_t job_id;
+        const char *host;
+        const BackupReporter *reporter;
+} BackupContext;
+
+typedef struct BackupResult {
+        JobStatus status;
+        char *error;       /* one line, redacted; NULL on success */
+        char *snapshot_id;
+        char *stats_json;
+} BackupResult;
+
+void backup_result_done(BackupResult *r);
+
+/* Always fills *ret (status FAILED with an error on failure); returns 0, or
+ * -ENOMEM. */
+int app_backup(const BackupContext *ctx, BackupResult *ret);
+
+/* The paths a backup of the app covers: its volumes with backup: true, its
+ * secrets directory, and the snapshot index (written by app_backup). */
+int backup_paths(const App *a, const BerthPaths *p, char ***ret);
+/* <state>/apps/<id>/snapshot-index.json: which snapshot path holds which
+ * volume, so a restore on another host can map them to the current manifest. */
+char *backup_index_path(const BerthPaths *p, const char *app_id);

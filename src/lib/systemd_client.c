@@ -1,0 +1,177 @@
+/* systemd_client.c — systemd jobs over sd-bus. */
+#include <time.h>
+
+#include "strv.h"
+#include "systemd_client.h"
+
+#define DEST "org.freedesktop.systemd1"
+#define PATH "/org/freedesktop/systemd1"
+#define MANAGER "org.freedesktop.systemd1.Manager"
+
+int systemd_bus_open(bool user, sd_bus **ret) {
+        return user ? sd_bus_open_user(ret) : sd_bus_open_system(ret);
+}
+
+typedef struct JobWait {
+        const char *job;
+        char *result;
+        bool done;
+} JobWait;
+
+static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        JobWait *w = userdata;
+        const char *path, *unit, *result;
+        uint32_t id;
+
+        if (sd_bus_message_read(m, "uoss", &id, &path, &unit, &result) < 0)
+                return 0;
+        if (w->job && streq(path, w->job)) {
+                w->result = strdup(result);
+                w->done = true;
+        }
+        return 0;
+}
+
+static usec_t now_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / 1000;
+}
+
+int systemd_unit_job(sd_bus *bus, const char *method, const char *unit, bool wait, usec_t timeout,
+                     char **ret_result) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
+        _cleanup_free_ char *job = NULL;
+        JobWait w = {};
+        const char *p;
+        usec_t deadline;
+        int r;
+
+        if (wait) {
+                /* Match first, then enqueue: the signal cannot slip past us. */
+                r = sd_bus_match_signal(bus, &slot, DEST, PATH, MANAGER, "JobRemoved", on_job_removed, &w);
+                if (r < 0)
+                        return r;
+                r = sd_bus_call_method(bus, DEST, PATH, MANAGER, "Subscribe", &error, NULL, NULL);
+                if (r < 0 && !sd_bus_error_has_name(&error, "org.freedesktop.systemd1.AlreadySubscribed"))
+                        return r;
+                sd_bus_error_free(&error);
+        }
+        r = sd_bus_call_method(bus, DEST, PATH, MANAGER, method, &error, &reply, "ss", unit, "replace");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(reply, "o", &p);
+        if (r < 0)
+                return r;
+        if (!wait)
+                return 0;
+        job = strdup(p);
+        if (!job)
+                return -ENOMEM;
+        w.job = job;
+        deadline = timeout ? now_usec() + timeout : 0;
+        while (!w.done) {
+                r = sd_bus_process(bus, NULL);
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        continue;
+                usec_t left = UINT64_MAX;
+                if (deadline) {
+                        usec_t n = now_usec();
+                        if (n >= deadline)
+                                return -ETIMEDOUT;
+                        left = deadline - n;
+                }
+                r = sd_bus_wait(bus, left);
+                if (r < 0)
+                        return r;
+        }
+        if (!w.result)
+                return -ENOMEM;
+        if (ret_result)
+                *ret_result = w.result;
+        else
+                free(w.result);
+        return 0;
+}
+
+int systemd_unit_active_state(sd_bus *bus, const char *unit, char **ret) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ char *path = NULL;
+        const char *p;
+        int r;
+
+        r = sd_bus_call_method(bus, DEST, PATH, MANAGER, "LoadUnit", &error, &reply, "s", unit);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(reply, "o", &p);
+        if (r < 0)
+                return r;
+        path = strdup(p);
+        if (!path)
+                return -ENOMEM;
+        return sd_bus_get_property_string(bus, DEST, path, "org.freedesktop.systemd1.Unit", "ActiveState", &error, ret);
+}
+
+int systemd_run_transient(sd_bus *bus, const char *unit, const char *description, char *const *argv,
+                          char *const *env) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &m, DEST, PATH, MANAGER, "StartTransientUnit");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(m, "ss", unit, "fail");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(m, 'a', "(sv)");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(m, "(sv)", "Description", "s", description);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "(sv)", "Type", "s", "oneshot");
+        if (r >= 0 && env) {
+                r = sd_bus_message_open_container(m, 'r', "sv");
+                if (r >= 0)
+                        r = sd_bus_message_append(m, "s", "Environment");
+                if (r >= 0)
+                        r = sd_bus_message_open_container(m, 'v', "as");
+                if (r >= 0)
+                        r = sd_bus_message_append_strv(m, (char **) env);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(m);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(m);
+        }
+        if (r >= 0) {
+                r = sd_bus_message_open_container(m, 'r', "sv");
+                if (r >= 0)
+                        r = sd_bus_message_append(m, "s", "ExecStart");
+                if (r >= 0)
+                        r = sd_bus_message_open_container(m, 'v', "a(sasb)");
+                if (r >= 0)
+                        r = sd_bus_message_open_container(m, 'a', "(sasb)");
+                if (r >= 0)
+                        r = sd_bus_message_open_container(m, 'r', "sasb");
+                if (r >= 0)
+                        r = sd_bus_message_append(m, "s", argv[0]);
+                if (r >= 0)
+                        r = sd_bus_message_append_strv(m, (char **) argv);
+                if (r >= 0)
+                        r = sd_bus_message_append(m, "b", false);
+                for (int i = 0; r >= 0 && i < 4; i++)
+                        r = sd_bus_message_close_container(m);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "a(sa(sv))", 0);
+        if (r < 0)
+                return r;
+        return sd_bus_call(bus, m, 0, &error, NULL);
+}

@@ -1,0 +1,28 @@
+/* systemd_client.h — asking systemd (over D-Bus, sd-bus) to start and stop
+ * units and waiting for the jobs to finish, the way systemctl does: subscribe,
+ * enqueue, wait for JobRemoved of our job. */
+#pragma once
+
+#include <stdbool.h>
+#include <systemd/sd-bus.h>
+
+#include "app.h"
+#include "macro.h"
+
+
+/* System bus, or the user's bus for rootless apps. (sd-bus.h provides
+ * sd_bus_flush_close_unrefp for cleanup.) */
+int systemd_bus_open(bool user, sd_bus **ret);
+
+/* Enqueues a job (method "StartUnit"/"StopUnit"/"RestartUnit", mode "replace")
+ * and, when wait, waits up to timeout (0: forever) for it to finish. The job's
+ * result ("done", "failed", "timeout", "canceled", "dependency", "skipped")
+ * goes to *ret_result when wait. */
+int systemd_unit_job(sd_bus *bus, const char *method, const char *unit, bool wait, usec_t timeout,
+                     char **ret_result);
+/* ActiveState of a unit ("active", "inactive", "failed", ...). */
+int systemd_unit_active_state(sd_bus *bus, const char *unit, char **ret);
+/* Starts a transient service running argv (like systemd-run), returns its
+ * unit name; does not wait. */
+int systemd_run_transient(sd_bus *bus, const char *unit, const char *description, char *const *argv,
+                          char *const *properties_env);
