@@ -8,6 +8,8 @@
 #   make deps                 install build and test dependencies (Debian packages)
 #   make fuzz                 build the libFuzzer targets with clang
 #   make bench                run the benchmarks under bench/
+#   make demo                 deps + build + boot a test system running an example app
+#   make test                 deps + check + e2e: the whole test suite (what CI runs)
 
 PREFIX      ?= /usr
 BINDIR      ?= $(PREFIX)/bin
@@ -128,6 +130,17 @@ bench: all
 deps:
 	tools/install-deps.sh
 
+# Ordered: dependencies first, then the build, then the tests.
+test:
+	$(MAKE) deps
+	$(MAKE) check
+	$(MAKE) e2e
+
+demo:
+	$(MAKE) deps
+	$(MAKE) all
+	tools/demo.sh
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SYSTEM_GENERATOR_DIR) \
 	  $(DESTDIR)$(USER_GENERATOR_DIR) $(DESTDIR)$(SYSTEM_UNIT_DIR) $(DESTDIR)$(TMPFILES_DIR) \
@@ -147,6 +160,6 @@ install: all
 clean:
 	rm -rf build
 
-.PHONY: all check e2e bench deps install clean fuzz
+.PHONY: all check e2e bench deps install clean fuzz test demo
 .SECONDARY:
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

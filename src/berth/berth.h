@@ -14,6 +14,9 @@ extern CliOptions arg_cli;
 
 int verb_validate(int argc, char *argv[]);
 int verb_render(int argc, char *argv[]);
+int verb_backup(int argc, char *argv[]);
+int verb_snapshots(int argc, char *argv[]);
+int verb_jobs(int argc, char *argv[]);
 
 /* Resolves APP|FILE (a path when it contains '/' or ends in .yaml). */
 struct AppSource;
