@@ -1,0 +1,207 @@
+#!/bin/bash
+# run.sh - berth's booted-systemd end-to-end bed (see README.md beside this file).
+#
+#   tests/e2e/run.sh [--flavour trixie|bookworm|all] [--keep] [SUITE...]
+#   tests/e2e/run.sh --shell MACHINE     shell inside a machine kept by --keep
+#   tests/e2e/run.sh --clean             power off and remove every kept machine
+#
+# `make install DESTDIR=<staging> PREFIX=/usr` once; for each flavour the cached Debian
+# tree (mkrootfs.sh; FRESH=1 rebuilds it), then for each suite a fresh machine (overlay
+# over the tree, the staged install copied in, booted with systemd-nspawn,
+# localhost/busybox:e2e imported), the suite run against it, the
+# machine's journal saved on a failure, the machine powered off and removed.
+# Exit status: 0 when every suite of every flavour passed.
+set -uo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+E2E_SRC=$(cd "$HERE/../.." && pwd)
+E2E_VAR=${BERTH_E2E_VAR:-/var/tmp/berth-e2e}
+E2E_SUITE_TIMEOUT=${E2E_SUITE_TIMEOUT:-1200}
+export E2E_SRC E2E_VAR
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
+
+usage() { sed -n '3,6s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+
+# Machines of earlier runs that are still up (kept with --keep): "RUN_DIR NAME" lines.
+kept_machines() {
+  local m
+  for m in "$E2E_VAR"/runs/*/machines/*/; do
+    [ -d "$m" ] || continue
+    echo "$(dirname "$(dirname "$m")") $(basename "$m")"
+  done
+}
+
+do_clean() {
+  local run name
+  while read -r run name; do
+    E2E_RUN=$run machine_destroy "$name" && e2e_log "removed machine $name ($run)"
+  done < <(kept_machines)
+  rm -rf "$E2E_VAR"/runs
+}
+
+do_shell() {
+  local want=$1 run name
+  while read -r run name; do
+    [ "$name" = "$want" ] || continue
+    E2E_RUN=$run machine_running "$name" || { e2e_log "$name is not running"; exit 1; }
+    E2E_RUN=$run machine_exec "$name" bash -l
+    exit $?
+  done < <(kept_machines)
+  e2e_log "no kept machine named '$want' (kept: $(kept_machines | cut -d' ' -f2 | xargs))"
+  exit 1
+}
+
+flavours=(trixie bookworm)
+keep=0
+suites=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --flavour|--flavor) [ $# -ge 2 ] || usage
+      case $2 in all) flavours=(trixie bookworm) ;; trixie|bookworm) flavours=("$2") ;; *) usage ;; esac
+      shift 2 ;;
+    --flavour=*|--flavor=*) set -- --flavour "${1#*=}" "${@:2}" ;;
+    --keep) keep=1; shift ;;
+    --shell) [ $# -ge 2 ] || usage; do_shell "$2" ;;
+    --clean) do_clean; exit 0 ;;
+    -h|--help) usage ;;
+    -*) usage ;;
+    *) suites+=("$1"); shift ;;
+  esac
+done
+
+[ "$(id -u)" = 0 ] || { e2e_log "run.sh needs root (mounts, namespaces, nspawn)"; exit 2; }
+for tool in systemd-nspawn mmdebstrap nsenter ip ssh-keygen; do
+  command -v "$tool" >/dev/null || { e2e_log "missing $tool (make deps)"; exit 2; }
+done
+
+# Suites: every suite/NN-*.sh, or those named (00-bed, bed, suite/00-bed.sh).
+all_suites=("$HERE"/suite/[0-9]*.sh)
+selected=()
+if [ ${#suites[@]} = 0 ]; then
+  selected=("${all_suites[@]}")
+else
+  for want in "${suites[@]}"; do
+    found=
+    for s in "${all_suites[@]}"; do
+      stem=$(basename "$s" .sh)
+      case $want in "$stem"|"${stem#[0-9][0-9]-}"|"$stem.sh"|*/"$stem.sh") found=$s ;; esac
+    done
+    [ -n "$found" ] || { e2e_log "no suite '$want' in $HERE/suite"; exit 2; }
+    selected+=("$found")
+  done
+fi
+
+if [ -n "$(kept_machines)" ]; then
+  e2e_log "machines kept by an earlier --keep run exist: $(kept_machines | cut -d' ' -f2 | xargs)"
+  e2e_log "remove them first: tests/e2e/run.sh --clean"
+  exit 2
+fi
+
+RUNID=$(date +%Y%m%d-%H%M%S)
+E2E_RUN=$E2E_VAR/runs/$RUNID
+RESULTS=${E2E_RESULTS:-$E2E_VAR/results/$RUNID}
+E2E_SHARE=$E2E_RUN/share
+export E2E_RUN E2E_SHARE
+mkdir -p "$E2E_RUN/machines" "$E2E_SHARE/images" "$E2E_SHARE/ssh" "$RESULTS"
+
+suite_pid=
+interrupted=0
+cleanup() {
+  local m
+  [ -n "$suite_pid" ] && kill -TERM "$suite_pid" 2>/dev/null && wait "$suite_pid" 2>/dev/null
+  if [ "$keep" = 1 ] && [ "$interrupted" = 0 ]; then return; fi
+  for m in "$E2E_RUN"/machines/*/; do
+    [ -d "$m" ] && machine_destroy "$(basename "$m")"
+  done
+  rm -rf "$E2E_RUN"
+  rmdir "$E2E_VAR/runs" 2>/dev/null
+  true
+}
+trap cleanup EXIT
+trap 'interrupted=1; exit 130' INT TERM
+
+# berth itself, installed once per run into a staging root that every machine copies
+# (machine_create): a broken build stops the run before anything boots.
+export E2E_INSTALL=$E2E_RUN/install
+if ! make -s -C "$E2E_SRC" install DESTDIR="$E2E_INSTALL" PREFIX=/usr >"$RESULTS/install.log" 2>&1; then
+  e2e_log "make install failed (log: $RESULTS/install.log):"; tail -n 20 "$RESULTS/install.log" >&2
+  exit 1
+fi
+
+# ssh key for machine pairs, the busybox image tarball: once per run.
+ssh-keygen -q -t ed25519 -N '' -C berth-e2e -f "$E2E_SHARE/ssh/id_ed25519" || exit 1
+t0=$(date +%s%N)
+tarball=$(e2e_busybox_tarball) || exit 1
+ln -f "$tarball" "$E2E_SHARE/images/busybox-e2e.tar" 2>/dev/null || cp "$tarball" "$E2E_SHARE/images/busybox-e2e.tar"
+image_ms=$(_ms_since "$t0")
+
+summary=()
+failed=0
+for flavour in "${flavours[@]}"; do
+  export E2E_FLAVOUR=$flavour
+  ft0=$(date +%s%N)
+  mkdir -p "$RESULTS/$flavour"
+  if ! E2E_TREE=$("$HERE/mkrootfs.sh" "$flavour" 2>"$RESULTS/$flavour/mkrootfs.log"); then
+    e2e_log "$flavour: mkrootfs.sh failed:"; tail -n 30 "$RESULTS/$flavour/mkrootfs.log" >&2
+    summary+=("$(printf '%-9s %-22s %-6s' "$flavour" "tree" FAIL)")
+    failed=1; continue
+  fi
+  export E2E_TREE
+  tree_ms=$(_ms_since "$ft0")
+  grep -q mmdebstrap "$RESULTS/$flavour/mkrootfs.log" && tree_kind=built || tree_kind=cached
+  e2e_log "$flavour: tree $E2E_TREE ($tree_kind, $tree_ms ms)"
+  summary+=("$(printf '%-9s %-22s %-6s %8s ms' "$flavour" "tree ($tree_kind)" ok "$tree_ms")")
+
+  for suite in "${selected[@]}"; do
+    stem=$(basename "$suite" .sh)
+    export E2E_MACHINE="$flavour-${stem#[0-9][0-9]-}"
+    export E2E_SUITE_DIR=$RESULTS/$flavour/$stem
+    mkdir -p "$E2E_SUITE_DIR"
+    echo "==== $flavour / $stem (machine $E2E_MACHINE)"
+    st0=$(date +%s%N)
+    rc=0
+    if ! machine_up "$E2E_MACHINE" 2>"$E2E_SUITE_DIR/machine-up.log"; then
+      cat "$E2E_SUITE_DIR/machine-up.log" >&2
+      e2e_log "$E2E_MACHINE: could not bring the machine up"
+      rc=1
+    else
+      up_ms=$(_ms_since "$st0")
+      echo "     machine up in $up_ms ms (boot to running $(machine_boot_ms "$E2E_MACHINE") ms)"
+      log=$E2E_SUITE_DIR/suite.log
+      : > "$log"
+      timeout -k 10 "$E2E_SUITE_TIMEOUT" bash "$suite" >"$log" 2>&1 </dev/null &
+      suite_pid=$!
+      tail -n +1 -f --pid="$suite_pid" "$log"
+      wait "$suite_pid"; rc=$?
+      suite_pid=
+      [ "$rc" = 124 ] && echo "FAIL suite timed out after $E2E_SUITE_TIMEOUT s"
+    fi
+    counts=$(tail -n 1 "$E2E_SUITE_DIR/suite.log" 2>/dev/null | grep -o '[0-9]* passed, [0-9]* failed')
+    if [ "$rc" != 0 ]; then
+      failed=1
+      for m in "$E2E_RUN"/machines/*/; do
+        [ -d "$m" ] && machine_save_diag "$(basename "$m")" "$E2E_SUITE_DIR/diag/$(basename "$m")"
+      done
+      echo "     diagnostics: $E2E_SUITE_DIR/diag/"
+    fi
+    if [ "$keep" = 0 ]; then
+      for m in "$E2E_RUN"/machines/*/; do
+        [ -d "$m" ] && machine_destroy "$(basename "$m")"
+      done
+    fi
+    summary+=("$(printf '%-9s %-22s %-6s %8s ms  %s' "$flavour" "$stem" \
+      "$([ "$rc" = 0 ] && echo PASS || echo FAIL)" "$(_ms_since "$st0")" "${counts:-}")")
+  done
+  summary+=("$(printf '%-9s %-22s %-6s %8s ms' "$flavour" "flavour total" \
+    "" "$(_ms_since "$ft0")")")
+done
+
+echo
+echo "==== summary (image tarball $image_ms ms; results in $RESULTS)"
+printf '%s\n' "${summary[@]}"
+if [ "$keep" = 1 ]; then
+  echo "kept machines (shell: tests/e2e/run.sh --shell NAME; remove: tests/e2e/run.sh --clean):"
+  for m in "$E2E_RUN"/machines/*/; do [ -d "$m" ] && echo "  $(basename "$m")"; done
+fi
+[ "$failed" = 0 ] && echo "e2e: PASS" || echo "e2e: FAIL"
+exit "$failed"
