@@ -32,47 +32,73 @@ static char *quadlet_value(const char *v) {
         return TAKE_PTR(out);
 }
 
-static int add_quadlet_value(UnitFile *u, const char *key, const char *value) {
+/* Quadlet 5.4 reads most keys with Lookup(), which drops a value's leading and
+ * trailing whitespace and strips '"' from its ends, and its unit parser joins a
+ * line that ends in '\' with the next one. Keys it splits into words
+ * (NetworkAlias=, AddCapability=, Secret=, PublishPort=, UIDMap=, ...) also take
+ * quotes, backslashes and spaces apart. And it writes a lone ";" unquoted into
+ * ExecStart=, where systemd reads it as a command separator. A value Quadlet would
+ * change goes through PodmanArgs= instead, which it unquotes and unescapes
+ * exactly (tests/check-quadlet.sh compares the two renderings). */
+static bool quadlet_keeps_value(const char *key, const char *v) {
+        static const char *const whole_value_keys[] = { "HealthCmd", "Volume", "Entrypoint", "User", "Group", "File", "SetWorkingDirectory", NULL };
+        size_t l = strlen(v);
+
+        if (l == 0 || streq(v, ";") || strchr(" \t\"", v[0]) || strchr(" \t\"\\", v[l - 1]))
+                return false;
+        if (strv_contains((char *const *) whole_value_keys, key))
+                return true;
+        return !strpbrk(v, " \t\"'\\");
+}
+
+static int add_podman_args(UnitFile *u, const char *section, const char *flag, const char *value) {
+        _cleanup_free_ char *w = NULL, *q = NULL;
+
+        if (asprintf(&w, "%s=%s", flag, value) < 0 || !(q = unit_quote_word(w, true)))
+                return -ENOMEM;
+        return unit_file_add_raw(u, section, "PodmanArgs", q);
+}
+
+static int add_quadlet_value(UnitFile *u, const char *section, const char *key, const char *value) {
         char *v = quadlet_value(value);
         int r;
 
         if (!v)
                 return -ENOMEM;
-        r = unit_file_add_raw(u, "Container", key, v);
+        r = unit_file_add_raw(u, section, key, v);
         free(v);
         return r;
 }
 
-static int add_option(UnitFile *u, const App *a, const PodmanArg *arg) {
+/* via_args: every value of this option goes through PodmanArgs=, so that options
+ * whose order matters (--volume) keep it when one value cannot be a key. */
+static int add_option(UnitFile *u, const App *a, const PodmanArg *arg, bool via_args) {
         const PodmanOptInfo *info = podman_opt_info(arg->opt);
         _cleanup_free_ char *w = NULL;
         int r;
 
         switch (info->quadlet_form) {
         case QUADLET_VALUE:
-                return add_quadlet_value(u, info->quadlet_key, arg->value);
+                if (via_args)
+                        return add_podman_args(u, "Container", info->flag, arg->value);
+                return add_quadlet_value(u, "Container", info->quadlet_key, arg->value);
         case QUADLET_WORD:
                 w = unit_quote_word(arg->value, true);
                 return w ? unit_file_add_raw(u, "Container", info->quadlet_key, w) : -ENOMEM;
         case QUADLET_TRUE:
                 return unit_file_add_raw(u, "Container", info->quadlet_key, "true");
-        case QUADLET_PODMAN_ARGS: {
-                _cleanup_free_ char *q = NULL;
-                if (asprintf(&w, "%s=%s", info->flag, arg->value) < 0)
-                        return -ENOMEM;
-                q = unit_quote_word(w, true);
-                return q ? unit_file_add_raw(u, "Container", "PodmanArgs", q) : -ENOMEM;
-        }
+        case QUADLET_PODMAN_ARGS:
+                return add_podman_args(u, "Container", info->flag, arg->value);
         case QUADLET_USER: {
                 const char *colon = strchr(arg->value, ':');
-                if (!colon)
-                        return add_quadlet_value(u, "User", arg->value);
-                w = strndup(arg->value, (size_t) (colon - arg->value));
+                w = colon ? strndup(arg->value, (size_t) (colon - arg->value)) : strdup(arg->value);
                 if (!w)
                         return -ENOMEM;
-                if ((r = add_quadlet_value(u, "User", w)) < 0)
+                if (!quadlet_keeps_value("User", w) || (colon && !quadlet_keeps_value("Group", colon + 1)))
+                        return add_podman_args(u, "Container", info->flag, arg->value);
+                if ((r = add_quadlet_value(u, "Container", "User", w)) < 0 || !colon)
                         return r;
-                return add_quadlet_value(u, "Group", colon + 1);
+                return add_quadlet_value(u, "Container", "Group", colon + 1);
         }
         case QUADLET_NETWORK:
                 if (asprintf(&w, "berth-%s.network", a->id) < 0)
@@ -118,20 +144,22 @@ static int render_build(const App *a, const Container *c, UnitSet *s) {
         if ((r = unit_file_add_text(u, "Unit", "Description", desc)) < 0 ||
             (r = unit_file_add_text(u, "Unit", "SourcePath", a->source_path)) < 0)
                 return r;
-        {
-                _cleanup_free_ char *t = quadlet_value(b->tag), *f = quadlet_value(file), *ctx = quadlet_value(b->context);
-                if (!t || !f || !ctx)
-                        return -ENOMEM;
-                if ((r = unit_file_add_raw(u, "Build", "ImageTag", t)) < 0 ||
-                    (r = unit_file_add_raw(u, "Build", "File", f)) < 0 ||
-                    (r = unit_file_add_raw(u, "Build", "SetWorkingDirectory", ctx)) < 0)
-                        return r;
-        }
+        /* The context is the last positional argument of podman build: with no
+         * PodmanArgs= way around Quadlet's Lookup(), a path it would change cannot
+         * be rendered faithfully (the image tag is a validated reference). */
+        if (!quadlet_keeps_value("SetWorkingDirectory", b->context) || !quadlet_keeps_value("ImageTag", b->tag))
+                return -EINVAL;
+        if ((r = add_quadlet_value(u, "Build", "ImageTag", b->tag)) < 0 ||
+            (r = quadlet_keeps_value("File", file) ? add_quadlet_value(u, "Build", "File", file)
+                                                   : add_podman_args(u, "Build", "--file", file)) < 0 ||
+            (r = add_quadlet_value(u, "Build", "SetWorkingDirectory", b->context)) < 0)
+                return r;
+        /* Quadlet 5.4 has no BuildArg= key. */
         for (size_t i = 0; i < b->n_args; i++) {
-                _cleanup_free_ char *kv = NULL, *q = NULL;
-                if (asprintf(&kv, "%s=%s", b->args[i].key, b->args[i].value) < 0 || !(q = unit_quote_word(kv, true)))
+                _cleanup_free_ char *kv = NULL;
+                if (asprintf(&kv, "%s=%s", b->args[i].key, b->args[i].value) < 0)
                         return -ENOMEM;
-                if ((r = unit_file_add_raw(u, "Build", "BuildArg", q)) < 0)
+                if ((r = add_podman_args(u, "Build", "--build-arg", kv)) < 0)
                         return r;
         }
         return unit_set_add(s, TAKE_PTR(u));
@@ -153,16 +181,27 @@ static int render_container(const App *a, const Container *c, const RenderOption
         if (c->build) {
                 if ((r = unit_file_add_rawf(u, "Container", "Image", "berth-%s-%s.build", a->id, c->name)) < 0)
                         return r;
-        } else if ((r = add_quadlet_value(u, "Image", run->image)) < 0)
+        } else if ((r = add_quadlet_value(u, "Container", "Image", run->image)) < 0)
                 return r;
+        bool via_args[_POPT_MAX] = {};
+        for (size_t i = 0; i < run->n_args; i++) {
+                const PodmanOptInfo *info = podman_opt_info(run->args[i].opt);
+                if (info->quadlet_form == QUADLET_VALUE && !quadlet_keeps_value(info->quadlet_key, run->args[i].value))
+                        via_args[run->args[i].opt] = true;
+        }
         for (size_t i = 0; i < run->n_args; i++)
-                if ((r = add_option(u, a, &run->args[i])) < 0)
+                if ((r = add_option(u, a, &run->args[i], via_args[run->args[i].opt])) < 0)
                         return r;
         if (run->command) {
                 _cleanup_strv_free_ char **words = NULL;
-                STRV_FOREACH(w, run->command)
+                STRV_FOREACH(w, run->command) {
+                        /* Quadlet ends Exec= at an empty word and writes ";" unquoted
+                         * (a command separator for systemd): neither can reach podman. */
+                        if (isempty(*w) || streq(*w, ";"))
+                                return -EINVAL;
                         if ((r = strv_consume(&words, unit_quote_word(*w, true))) < 0)
                                 return r;
+                }
                 _cleanup_free_ char *line = strv_join(words, " ");
                 if (!line || (r = unit_file_add_raw(u, "Container", "Exec", line)) < 0)
                         return line ? r : -ENOMEM;
