@@ -11,11 +11,15 @@ int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *ret) {
         if (!s || !*s)
                 return -EINVAL;
         for (const char *p = s; *p; p++) {
+                uint64_t digit;
+
                 if (*p < '0' || *p > '9')
                         return -EINVAL;
-                if (v > (UINT64_MAX - 9) / 10)
+                digit = (uint64_t) (*p - '0');
+                /* Exact: every value up to UINT64_MAX itself parses. */
+                if (v > UINT64_MAX / 10 || (v == UINT64_MAX / 10 && digit > UINT64_MAX % 10))
                         return -ERANGE;
-                v = v * 10 + (uint64_t) (*p - '0');
+                v = v * 10 + digit;
         }
         if (v < min || v > max)
                 return -ERANGE;
