@@ -31,6 +31,9 @@ kept_machines() {
   done
 }
 
+# Paths in a cached tree changed (content or inode) after mkrootfs.sh stamped it, sorted.
+tree_writes() { find "$1" \( -newer "$1.stamp" -o -cnewer "$1.stamp" \) -print 2>/dev/null | sort; }
+
 do_clean() {
   local run name
   while read -r run name; do
@@ -148,6 +151,8 @@ for flavour in "${flavours[@]}"; do
   fi
   export E2E_TREE
   tree_ms=$(_ms_since "$ft0")
+  touched_before=$(tree_writes "$E2E_TREE")
+  [ -z "$touched_before" ] || e2e_log "$flavour: warning: the cached tree was written after it was built (FRESH=1 rebuilds it): $(echo "$touched_before" | head -n 5 | xargs)"
   grep -q mmdebstrap "$RESULTS/$flavour/mkrootfs.log" && tree_kind=built || tree_kind=cached
   e2e_log "$flavour: tree $E2E_TREE ($tree_kind, $tree_ms ms)"
   summary+=("$(printf '%-9s %-22s %-6s %8s ms' "$flavour" "tree ($tree_kind)" ok "$tree_ms")")
@@ -192,6 +197,12 @@ for flavour in "${flavours[@]}"; do
     summary+=("$(printf '%-9s %-22s %-6s %8s ms  %s' "$flavour" "$stem" \
       "$([ "$rc" = 0 ] && echo PASS || echo FAIL)" "$(_ms_since "$st0")" "${counts:-}")")
   done
+  # The machines' overlays must never write into the cached tree.
+  touched=$(comm -13 <(echo "$touched_before") <(tree_writes "$E2E_TREE"))
+  if [ -n "$touched" ]; then
+    failed=1
+    summary+=("$(printf '%-9s %-22s %-6s %s' "$flavour" "tree untouched" FAIL "$(echo "$touched" | head -n 3 | xargs)")")
+  fi
   summary+=("$(printf '%-9s %-22s %-6s %8s ms' "$flavour" "flavour total" \
     "" "$(_ms_since "$ft0")")")
 done

@@ -65,6 +65,12 @@ t_run_hardened()  {
     --uidmap=0:3000000000:65536 --gidmap=0:3000000000:65536 localhost/busybox:e2e \
     cat /proc/self/uid_map | grep -Eq '^ *0 +3000000000 +65536$'
 }
+# The bed's own primitives must be able to fail.
+t_run_status()    { machine_run "$M" sh -c 'exit 3'; [ $? = 3 ]; }
+t_run_stdio()     { [ "$(echo in | machine_run "$M" sed 's/in/out/')" = out ]; }
+check "machine_run returns the command's exit status"         t_run_status
+check "machine_run pipes stdin and stdout"                     t_run_stdio
+check "wait_for gives up (and fails) after its bound"          eval '! wait_for 1 false'
 check "OCI runtime is $want_runtime"                           t_runtime
 check "podman run in a transient unit"                         t_run_plain
 check "podman run --uidmap --cap-drop=all --init in a unit"    t_run_hardened
