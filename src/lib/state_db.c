@@ -130,6 +130,10 @@ static int sqlite_errno(sqlite3 *db, int rc) {
         case SQLITE_NOMEM:
                 return -ENOMEM;
         case SQLITE_READONLY:
+                /* A reader that may neither create nor open the -shm/-wal
+                 * files cannot read a WAL database at all. */
+                if (rc == SQLITE_READONLY_CANTINIT || rc == SQLITE_READONLY_DIRECTORY)
+                        return -EACCES;
                 return -EROFS;
         case SQLITE_PERM:
         case SQLITE_AUTH:
@@ -362,6 +366,9 @@ int state_db_open(const char *path, bool read_only, StateDb **ret) {
         if (rc != SQLITE_OK)
                 return db->db ? sqlite_errno(db->db, rc) : -ENOMEM;
         sqlite3_extended_result_codes(db->db, 1);
+        /* SQLite quietly opens a file it may not write read-only. */
+        if (!read_only && sqlite3_db_readonly(db->db, "main") > 0)
+                return -EACCES;
 
         rc = sqlite3_busy_timeout(db->db, STATE_DB_BUSY_TIMEOUT_MSEC);
         if (rc != SQLITE_OK)
@@ -391,6 +398,16 @@ int state_db_open(const char *path, bool read_only, StateDb **ret) {
                 /* In WAL mode NORMAL is durable across application crashes; a
                  * power loss may lose the last transactions, never corrupt. */
                 r = exec(db, "PRAGMA synchronous = NORMAL");
+                if (r < 0)
+                        return r;
+
+                /* Keep -wal and -shm when the last writer closes (emptied, by
+                 * the size limit): a reader without write access to the
+                 * directory can only read a WAL database whose -shm exists. */
+                rc = sqlite3_file_control(db->db, "main", SQLITE_FCNTL_PERSIST_WAL, &(int) { 1 });
+                if (rc != SQLITE_OK)
+                        return sqlite_errno(db->db, rc);
+                r = exec(db, "PRAGMA journal_size_limit = 4194304");
                 if (r < 0)
                         return r;
 

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <sqlite3.h>
+#include <grp.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -271,6 +272,77 @@ static void test_read_only(void) {
         job_done(&j);
         ASSERT_OK(state_db_job_get(db, id, &j));
         ASSERT_EQ(j.status, JOB_WARNING);
+}
+
+/* As another user, able to read the files but not to write the directory
+ * (root only: the test changes its uid in a child). */
+static int unprivileged_open(const char *path, bool read_only) {
+        pid_t pid = fork();
+        int status;
+
+        ASSERT(pid >= 0);
+        if (pid == 0) {
+                StateDb *db = NULL;
+                Job *l = NULL;
+                size_t n = 0;
+                int r;
+
+                if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
+                        _exit(100);
+                r = state_db_open(path, read_only, &db);
+                if (r < 0)
+                        _exit(-r);
+                r = state_db_jobs_list(db, NULL, 0, &l, &n);
+                if (r < 0)
+                        _exit(101);
+                jobs_free(l, n);
+                state_db_close(db);
+                _exit(n == 1 ? 0 : 102);
+        }
+        ASSERT_EQ(waitpid(pid, &status, 0), pid);
+        ASSERT(WIFEXITED(status));
+        return -WEXITSTATUS(status);
+}
+
+static void test_read_only_unprivileged(void) {
+        _cleanup_free_ char *dir = db_path("shared"), *p = db_path("shared/berth.db"),
+                            *wal = db_path("shared/berth.db-wal"), *shm = db_path("shared/berth.db-shm");
+        _cleanup_(state_db_closep) StateDb *db = NULL;
+        struct stat st;
+        int64_t id;
+
+        if (geteuid() != 0) {
+                fprintf(stderr, "%s: skipped, needs root\n", __func__);
+                return;
+        }
+        ASSERT_EQ(chmod(tmpdir, 0711), 0);
+        ASSERT_EQ(mkdir(dir, 0755), 0);
+        ASSERT_OK(state_db_open(p, false, &db));
+        ASSERT_OK(state_db_job_begin(db, "app", "backup", NULL, &id));
+        db = state_db_close(db);
+
+        /* The last writer kept -wal (emptied) and -shm. */
+        ASSERT_EQ(stat(wal, &st), 0);
+        ASSERT_EQ(st.st_size, 0);
+        ASSERT_EQ(stat(shm, &st), 0);
+        ASSERT_EQ(st.st_mode & 07777, 0640);
+
+        /* Not readable by that user (0640 root:root): refused. */
+        ASSERT_EQ(unprivileged_open(p, true), -EACCES);
+
+        /* Readable (as through a group the administrator grants): reads. */
+        ASSERT_EQ(chmod(p, 0644), 0);
+        ASSERT_EQ(chmod(wal, 0644), 0);
+        ASSERT_EQ(chmod(shm, 0644), 0);
+        ASSERT_OK(unprivileged_open(p, true));
+        /* A writable open by a user who may not write is refused, not
+         * silently read-only. */
+        ASSERT_EQ(unprivileged_open(p, false), -EACCES);
+
+        /* Without a readable -shm a reader cannot read a WAL database. */
+        ASSERT_EQ(chmod(shm, 0600), 0);
+        ASSERT_EQ(unprivileged_open(p, true), -EACCES);
+        ASSERT_EQ(chmod(tmpdir, 0700), 0);
 }
 
 static void test_newer_version_refused(void) {
@@ -814,6 +886,7 @@ int main(void) {
         RUN(test_migrate_empty_file);
         RUN(test_migrate_from_v1);
         RUN(test_read_only);
+        RUN(test_read_only_unprivileged);
         RUN(test_newer_version_refused);
         RUN(test_not_a_database);
         RUN(test_job_status_strings);
