@@ -118,7 +118,9 @@ int unit_file_add_text(UnitFile *u, const char *section, const char *key, const 
 }
 
 char *unit_quote_word(const char *s, bool for_exec) {
-        bool quote = !*s;
+        /* A word starting with '#' would begin a continuation line of a wrapped
+         * command as a comment, which systemd drops: quote it. */
+        bool quote = !*s || *s == '#';
         size_t n = 0;
         char *r, *p;
 
