@@ -12,22 +12,16 @@ int systemd_bus_open(bool user, sd_bus **ret) {
         return user ? sd_bus_open_user(ret) : sd_bus_open_system(ret);
 }
 
-typedef struct JobWait {
-        const char *job;
-        char *result;
-        bool done;
-} JobWait;
-
 static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        JobWait *w = userdata;
+        SystemdJob *j = userdata;
         const char *path, *unit, *result;
         uint32_t id;
 
         if (sd_bus_message_read(m, "uoss", &id, &path, &unit, &result) < 0)
                 return 0;
-        if (w->job && streq(path, w->job)) {
-                w->result = strdup(result);
-                w->done = true;
+        if (j->path && streq(path, j->path) && !j->done) {
+                j->result = strdup(result);
+                j->done = true;
         }
         return 0;
 }
@@ -38,64 +32,84 @@ static usec_t now_usec(void) {
         return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / 1000;
 }
 
-int systemd_unit_job(sd_bus *bus, const char *method, const char *unit, bool wait, usec_t timeout,
-                     char **ret_result) {
+void systemd_job_done(SystemdJob *j) {
+        sd_bus_slot_unref(j->slot);
+        free(j->path);
+        free(j->result);
+        *j = (SystemdJob) {};
+}
+
+int systemd_job_enqueue(sd_bus *bus, const char *method, const char *unit, SystemdJob *j) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
-        _cleanup_free_ char *job = NULL;
-        JobWait w = {};
         const char *p;
+        int r;
+
+        *j = (SystemdJob) {};
+        /* Match first, then enqueue: the signal cannot slip past us. The job
+         * path is only known from the reply, so JobRemoved signals that arrive
+         * before it are matched once it is set (sd_bus queues them). */
+        r = sd_bus_match_signal(bus, &j->slot, DEST, PATH, MANAGER, "JobRemoved", on_job_removed, j);
+        if (r < 0)
+                return r;
+        r = sd_bus_call_method(bus, DEST, PATH, MANAGER, "Subscribe", &error, NULL, NULL);
+        if (r < 0 && !sd_bus_error_has_name(&error, "org.freedesktop.systemd1.AlreadySubscribed")) {
+                systemd_job_done(j);
+                return r;
+        }
+        sd_bus_error_free(&error);
+        r = sd_bus_call_method(bus, DEST, PATH, MANAGER, method, &error, &reply, "ss", unit, "replace");
+        if (r < 0 || (r = sd_bus_message_read(reply, "o", &p)) < 0) {
+                systemd_job_done(j);
+                return r;
+        }
+        j->path = strdup(p);
+        if (!j->path) {
+                systemd_job_done(j);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+int systemd_unit_job(sd_bus *bus, const char *method, const char *unit, bool wait, usec_t timeout,
+                     char **ret_result) {
+        SystemdJob j;
         usec_t deadline;
         int r;
 
-        if (wait) {
-                /* Match first, then enqueue: the signal cannot slip past us. */
-                r = sd_bus_match_signal(bus, &slot, DEST, PATH, MANAGER, "JobRemoved", on_job_removed, &w);
-                if (r < 0)
-                        return r;
-                r = sd_bus_call_method(bus, DEST, PATH, MANAGER, "Subscribe", &error, NULL, NULL);
-                if (r < 0 && !sd_bus_error_has_name(&error, "org.freedesktop.systemd1.AlreadySubscribed"))
-                        return r;
-                sd_bus_error_free(&error);
-        }
-        r = sd_bus_call_method(bus, DEST, PATH, MANAGER, method, &error, &reply, "ss", unit, "replace");
+        r = systemd_job_enqueue(bus, method, unit, &j);
         if (r < 0)
                 return r;
-        r = sd_bus_message_read(reply, "o", &p);
-        if (r < 0)
-                return r;
-        if (!wait)
+        if (!wait) {
+                systemd_job_done(&j);
                 return 0;
-        job = strdup(p);
-        if (!job)
-                return -ENOMEM;
-        w.job = job;
+        }
         deadline = timeout ? now_usec() + timeout : 0;
-        while (!w.done) {
+        while (!j.done) {
                 r = sd_bus_process(bus, NULL);
                 if (r < 0)
-                        return r;
+                        goto out;
                 if (r > 0)
                         continue;
                 usec_t left = UINT64_MAX;
                 if (deadline) {
                         usec_t n = now_usec();
-                        if (n >= deadline)
-                                return -ETIMEDOUT;
+                        if (n >= deadline) {
+                                r = -ETIMEDOUT;
+                                goto out;
+                        }
                         left = deadline - n;
                 }
                 r = sd_bus_wait(bus, left);
                 if (r < 0)
-                        return r;
+                        goto out;
         }
-        if (!w.result)
-                return -ENOMEM;
-        if (ret_result)
-                *ret_result = w.result;
-        else
-                free(w.result);
-        return 0;
+        r = j.result ? 0 : -ENOMEM;
+        if (r >= 0 && ret_result)
+                *ret_result = TAKE_PTR(j.result);
+out:
+        systemd_job_done(&j);
+        return r;
 }
 
 int systemd_unit_active_state(sd_bus *bus, const char *unit, char **ret) {

@@ -14,6 +14,18 @@
  * sd_bus_flush_close_unrefp for cleanup.) */
 int systemd_bus_open(bool user, sd_bus **ret);
 
+/* A queued job being watched: enqueue, then drive the bus (sd_bus_process /
+ * sd_bus_wait, or poll its fd alongside others) until done. */
+typedef struct SystemdJob {
+        sd_bus_slot *slot;
+        char *path;
+        char *result;   /* set when done */
+        bool done;
+} SystemdJob;
+
+int systemd_job_enqueue(sd_bus *bus, const char *method, const char *unit, SystemdJob *ret);
+void systemd_job_done(SystemdJob *j);
+
 /* Enqueues a job (method "StartUnit"/"StopUnit"/"RestartUnit", mode "replace")
  * and, when wait, waits up to timeout (0: forever) for it to finish. The job's
  * result ("done", "failed", "timeout", "canceled", "dependency", "skipped")
