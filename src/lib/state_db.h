@@ -44,7 +44,8 @@ void jobs_free(Job *j, size_t n);
  * downgraded); read-only: -ENOENT if the file is missing, -ESTALE if its schema
  * is older (a reader never migrates; the next writable open does), -EACCES if
  * it may not read the file and its -wal/-shm (writers keep those two files, so
- * a reader needs no write access to the directory). Elsewhere:
+ * a reader needs no write access to the directory); writable: -EACCES if the
+ * file may not be written (never silently opened read-only). Elsewhere:
  * -EBUSY once the 10 s busy timeout has passed, -EEXIST on a uniqueness
  * conflict, -EROFS on a write through a read-only handle, -EBADMSG on a
  * corrupt file, -ENOENT for an unknown row. */
