@@ -93,6 +93,8 @@ static int str_compare(const void *a, const void *b) {
 }
 
 void strv_sort(char **l) {
+        if (!l)
+                return;
         qsort(l, strv_length(l), sizeof(char *), str_compare);
 }
 
