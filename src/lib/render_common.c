@@ -45,10 +45,10 @@ static int add_requires_mounts(UnitFile *u, const App *a, const RenderOptions *o
 
         if (!dir)
                 return -ENOMEM;
-        r = unit_file_add_text(u, "Unit", "RequiresMountsFor", dir);
+        r = unit_file_add_word(u, "Unit", "RequiresMountsFor", dir);
         for (size_t i = 0; r >= 0 && i < a->n_volumes; i++)
                 if (a->volumes[i].path)
-                        r = unit_file_add_text(u, "Unit", "RequiresMountsFor", a->volumes[i].path);
+                        r = unit_file_add_word(u, "Unit", "RequiresMountsFor", a->volumes[i].path);
         return r;
 }
 
@@ -161,7 +161,7 @@ static int render_build(const App *a, const Container *c, const RenderOptions *o
                 if ((r = add_description(u, a, what)) < 0 || (r = add_source(u, a)) < 0)
                         return r;
         }
-        if ((r = unit_file_add_text(u, "Unit", "RequiresMountsFor", b->context)) < 0 ||
+        if ((r = unit_file_add_word(u, "Unit", "RequiresMountsFor", b->context)) < 0 ||
             (r = add_slice(u, a, "Service")) < 0 ||
             (r = unit_file_add_raw(u, "Service", "Type", "oneshot")) < 0 ||
             (r = unit_file_add_raw(u, "Service", "RemainAfterExit", "yes")) < 0 ||
