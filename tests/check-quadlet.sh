@@ -3,11 +3,13 @@
 # the same container (issue 2, point 7).
 #
 # For every manifest in tests/quadlet/ (built to exercise every container field and
-# the nastiest quoting) and tests/manifests/valid/: `berth render --format=quadlet`
-# is fed to podman 5's own Quadlet inside the trixie tree (tests/e2e/mkrootfs.sh,
-# mounted read-only-below an overlay), and the ExecStart= of each generated service
-# is compared with the native `berth render --format=systemd` one by
-# tests/tools/quadlet_compare.py, which parses both as systemd does.
+# the nastiest quoting), tests/manifests/valid/ and tests/golden/*/apps/,
+# `berth render --format=quadlet` is fed to podman 5's own Quadlet inside the trixie
+# tree (tests/e2e/mkrootfs.sh, below an overlay: the tree is never written), and the
+# ExecStart= of each generated service is compared with the native
+# `berth render --format=systemd` one by tests/tools/quadlet_compare.py, which
+# parses both as systemd does. What Quadlet cannot express (tests/quadlet/refuse/)
+# must be refused by `berth render --format=quadlet`.
 # A negative control then drops a quote from one Environment= value and expects the
 # comparison to fail, so the check is known to be able to fail.
 # Needs root (mount, chroot).
@@ -40,7 +42,7 @@ croot=/run/berth-check-quadlet
 mkdir -p "$merged$croot"
 
 manifests=(tests/quadlet/*.yaml)
-for f in tests/manifests/valid/*.yaml; do [ -e "$f" ] && manifests+=("$f"); done
+for f in tests/manifests/valid/*.yaml tests/golden/*/apps/*.yaml; do [ -e "$f" ] && manifests+=("$f"); done
 
 # run_quadlet N: Quadlet over $croot/N/src into $croot/N/out; its stderr must stay empty.
 run_quadlet() {
@@ -59,6 +61,7 @@ for m in "${manifests[@]}"; do
   n=$((n + 1))
   name=$n-$(basename "$m" .yaml)
   conf=$(dirname "$m")/berth.conf
+  [ -f "$conf" ] || conf=$(dirname "$(dirname "$m")")/berth.conf
   [ -f "$conf" ] || conf=/dev/null
   src=$merged$croot/$name/src
   mkdir -p "$src" "$work/native/$name"
