@@ -44,39 +44,51 @@ mkdir -p "$merged$croot"
 manifests=(tests/quadlet/*.yaml)
 for f in tests/manifests/valid/*.yaml tests/golden/*/apps/*.yaml; do [ -e "$f" ] && manifests+=("$f"); done
 
-# run_quadlet N: Quadlet over $croot/N/src into $croot/N/out; its stderr must stay empty.
+# run_quadlet N [-user]: Quadlet over $croot/N/src into $croot/N/out; its stderr
+# must stay empty.
 run_quadlet() {
   local n=$1 err
   rm -rf "$merged$croot/$n/out"
   mkdir -p "$merged$croot/$n/out"
   if ! err=$(chroot "$merged" env QUADLET_UNIT_DIRS="$croot/$n/src" \
-               /usr/libexec/podman/quadlet -no-kmsg-log "$croot/$n/out" 2>&1 >/dev/null) || [ -n "$err" ]; then
+               /usr/libexec/podman/quadlet ${2:-} -no-kmsg-log "$croot/$n/out" 2>&1 >/dev/null) || [ -n "$err" ]; then
     echo "FAIL Quadlet on $n:"; printf '%s\n' "$err" | sed 's/^/    /'
     return 1
   fi
 }
 
+# Rootful apps (a private user namespace each) for every manifest, rootless ones
+# (berth --user, Quadlet -user) for tests/quadlet/.
 fail=0 n=0 compared=0 passed=()
-for m in "${manifests[@]}"; do
-  n=$((n + 1))
-  name=$n-$(basename "$m" .yaml)
-  conf=$(dirname "$m")/berth.conf
-  [ -f "$conf" ] || conf=$(dirname "$(dirname "$m")")/berth.conf
-  [ -f "$conf" ] || conf=/dev/null
-  src=$merged$croot/$name/src
-  mkdir -p "$src" "$work/native/$name"
-  echo "--- $m"
-  if ! BERTH_CONF=$conf "$BERTH" render --format=quadlet --out "$src" "$m" ||
-     ! BERTH_CONF=$conf "$BERTH" render --format=systemd --out "$work/native/$name" "$m"; then
-    echo "FAIL $m: berth render failed"; fail=1; continue
-  fi
-  run_quadlet "$name" || { fail=1; continue; }
-  if python3 "$TOOLS/quadlet_compare.py" "$src" "$work/native/$name" "$merged$croot/$name/out"; then
-    compared=$((compared + 1))
-    passed+=("$name")
+for scope in system user; do
+  if [ $scope = system ]; then
+    set -- "${manifests[@]}"
+    berth=("$BERTH") qflag=
   else
-    fail=1
+    set -- tests/quadlet/*.yaml
+    berth=(env HOME=/home/berth-check XDG_RUNTIME_DIR=/run/user/1000 "$BERTH" --user) qflag=-user
   fi
+  for m; do
+    n=$((n + 1))
+    name=$n-$(basename "$m" .yaml)
+    conf=$(dirname "$m")/berth.conf
+    [ -f "$conf" ] || conf=$(dirname "$(dirname "$m")")/berth.conf
+    [ -f "$conf" ] || conf=/dev/null
+    src=$merged$croot/$name/src
+    mkdir -p "$src" "$work/native/$name"
+    echo "--- $m ($scope)"
+    if ! BERTH_CONF=$conf "${berth[@]}" render --format=quadlet --out "$src" "$m" ||
+       ! BERTH_CONF=$conf "${berth[@]}" render --format=systemd --out "$work/native/$name" "$m"; then
+      echo "FAIL $m: berth render failed"; fail=1; continue
+    fi
+    run_quadlet "$name" $qflag || { fail=1; continue; }
+    if python3 "$TOOLS/quadlet_compare.py" "$src" "$work/native/$name" "$merged$croot/$name/out"; then
+      compared=$((compared + 1))
+      [ $scope = system ] && passed+=("$name")
+    else
+      fail=1
+    fi
+  done
 done
 
 # What Quadlet cannot express must be refused, not rendered differently; the
@@ -114,5 +126,5 @@ else
   fi
 fi
 
-echo "check-quadlet: $compared of ${#manifests[@]} manifests give podman the same arguments; $refused refused as Quadlet"
+echo "check-quadlet: $compared of $n renderings (${#manifests[@]} manifests, rootful; tests/quadlet also rootless) give podman the same arguments; $refused refused as Quadlet"
 exit $fail
