@@ -76,5 +76,8 @@ char *berth_secret_path(const BerthPaths *p, const char *app_id, const char *nam
 }
 
 char *berth_podman_secret_name(const char *app_id, const char *name) {
-        return fmt("berth-%s-%s", app_id, name);
+        /* '.' cannot occur in an app id: "berth-a.b-c" and "berth-a-b.c" stay
+         * apart, where "berth-a-b-c" would be both app a's secret b-c and app
+         * a-b's secret c. */
+        return fmt("berth-%s.%s", app_id, name);
 }

@@ -22,5 +22,6 @@ char *berth_app_dir(const BerthPaths *p, const char *app_id);
 /* <state>/secrets/<id>, <state>/secrets/<id>/<name> */
 char *berth_secret_dir(const BerthPaths *p, const char *app_id);
 char *berth_secret_path(const BerthPaths *p, const char *app_id, const char *name);
-/* The podman secret that carries an app secret: berth-<id>-<name>. */
+/* The podman secret that carries an app secret: berth-<id>.<name> (the dot
+ * keeps the names of different apps apart). */
 char *berth_podman_secret_name(const char *app_id, const char *name);

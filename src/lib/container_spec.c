@@ -81,7 +81,10 @@ int container_spec_build(const App *a, const Container *c, const BerthPaths *pat
                 const EnvVar *e = &c->env[i];
                 if (e->secret) {
                         /* By reference: the value lives in podman's secret store only. */
-                        ADDF(POPT_SECRET, "berth-%s-%s,type=env,target=%s", a->id, e->secret, e->name);
+                        _cleanup_free_ char *sn = berth_podman_secret_name(a->id, e->secret);
+                        if (!sn)
+                                return -ENOMEM;
+                        ADDF(POPT_SECRET, "%s,type=env,target=%s", sn, e->name);
                 } else
                         ADDF(POPT_ENV, "%s=%s", e->name, e->value);
         }

@@ -95,7 +95,7 @@ static int duration_value(Ctx *c, const Node *n, const char *what, usec_t min, u
         if (n->type != NODE_SCALAR || parse_duration(n->value, &u) < 0 || u < min) {
                 diag_add(c->d, &n->pos, "%s is '%s', expected a duration such as '30s', '5min' or '1h'%s", what,
                          n->type == NODE_SCALAR ? n->value : node_type_name(n),
-                         min > 0 ? " (at least 1ms)" : "");
+                         min >= USEC_PER_SEC ? " (at least 1s)" : min > 0 ? " (at least 1ms)" : "");
                 return -EINVAL;
         }
         *ret = u;
@@ -346,7 +346,10 @@ static int parse_resources(Ctx *c, Container *ct, const Node *n) {
                                  v->type == NODE_SCALAR ? v->value : node_type_name(v));
         }
         if ((v = node_get(n, "cpus"))) {
-                if (v->type != NODE_SCALAR || !v->plain || parse_cpus(v->value, &ct->resources.cpus_milli) < 0)
+                unsigned m;
+                if (v->type == NODE_SCALAR && !v->plain && parse_cpus(v->value, &m) >= 0)
+                        diag_add(c->d, &v->pos, "cpus is the quoted string \"%s\", expected an unquoted number such as 2 or 0.5", v->value);
+                else if (v->type != NODE_SCALAR || !v->plain || parse_cpus(v->value, &ct->resources.cpus_milli) < 0)
                         diag_add(c->d, &v->pos, "cpus is '%s', expected a number of CPUs such as 2 or 0.5 (up to 3 decimals)",
                                  v->type == NODE_SCALAR ? v->value : node_type_name(v));
         }

@@ -201,7 +201,7 @@ static int render_timer(const App *a, const RenderOptions *o, UnitSet *s) {
         }
         if ((r = unit_file_add_raw(u, "Timer", "Unit", svc)) < 0)
                 return r;
-        if (a->enabled && (r = unit_set_link(s, o->paths->scope == SCOPE_SYSTEM ? "timers.target.wants" : "timers.target.wants", name)) < 0)
+        if (a->enabled && (r = unit_set_link(s, "timers.target.wants", name)) < 0)
                 return r;
         return unit_set_add(s, TAKE_PTR(u));
 }
@@ -215,7 +215,9 @@ int render_app_units(const App *a, const RenderOptions *o, UnitSet *s, bool nati
                 for (size_t i = 0; i < a->n_containers; i++)
                         if (a->containers[i].build && (r = render_build(a, &a->containers[i], o, s)) < 0)
                                 return r;
-        if (a->backup.present && (r = render_timer(a, o, s)) < 0)
+        /* Backups run as berth-backup@.service, a system unit: rootless apps
+         * have no backup timer (yet). */
+        if (a->backup.present && o->paths->scope == SCOPE_SYSTEM && (r = render_timer(a, o, s)) < 0)
                 return r;
         return 0;
 }

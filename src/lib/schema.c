@@ -119,6 +119,10 @@ int schema_string(Diagnostics *d, const Node *n, const char *what, char **ret) {
 }
 
 int schema_bool(Diagnostics *d, const Node *n, const char *what, bool *ret) {
+        if (n->type == NODE_SCALAR && !n->plain && (streq(n->value, "true") || streq(n->value, "false"))) {
+                diag_add(d, &n->pos, "%s is the quoted string \"%s\", expected unquoted true or false", what, n->value);
+                return -EINVAL;
+        }
         if (n->type == NODE_SCALAR && n->plain) {
                 if (streq(n->value, "true")) {
                         *ret = true;
@@ -135,8 +139,14 @@ int schema_bool(Diagnostics *d, const Node *n, const char *what, bool *ret) {
 }
 
 int schema_uint(Diagnostics *d, const Node *n, const char *what, uint64_t min, uint64_t max, uint64_t *ret) {
+        uint64_t v;
+
         if (n->type == NODE_SCALAR && n->plain && parse_uint(n->value, min, max, ret) >= 0)
                 return 0;
+        if (n->type == NODE_SCALAR && !n->plain && parse_uint(n->value, min, max, &v) >= 0) {
+                diag_add(d, &n->pos, "%s is the quoted string \"%s\", expected an unquoted number", what, n->value);
+                return -EINVAL;
+        }
         diag_add(d, &n->pos, "%s is '%s', expected a whole number from %llu to %llu", what,
                  n->type == NODE_SCALAR ? n->value : node_type_name(n),
                  (unsigned long long) min, (unsigned long long) max);

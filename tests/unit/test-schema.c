@@ -240,13 +240,13 @@ TEST(test_bool_uint_strv_mapping) {
 
         t = test_diag_text(&d);
         ASSERT_STREQ(t, "s.yaml:3:4: enabled is 'yes', expected true or false\n"
-                        "s.yaml:4:5: enabled is 'true', expected true or false\n"
+                        "s.yaml:4:5: enabled is the quoted string \"true\", expected unquoted true or false\n"
                         "s.yaml:5:4: enabled is 'True', expected true or false\n"
                         "s.yaml:6:4: enabled is 'a mapping', expected true or false\n"
                         "s.yaml:8:7: retries is '0', expected a whole number from 1 to 100\n"
                         "s.yaml:9:6: retries is '101', expected a whole number from 1 to 100\n"
                         "s.yaml:10:6: retries is '-1', expected a whole number from 1 to 100\n"
-                        "s.yaml:11:5: retries is '5', expected a whole number from 1 to 100\n"
+                        "s.yaml:11:5: retries is the quoted string \"5\", expected an unquoted number\n"
                         "s.yaml:12:6: retries is '1.0', expected a whole number from 1 to 100\n"
                         "s.yaml:13:6: retries is '0x10', expected a whole number from 1 to 100\n"
                         "s.yaml:14:4: retries is 'a list', expected a whole number from 1 to 100\n"
