@@ -10,6 +10,8 @@ PKGS=(
   clang libclang-rt-14-dev
   # tests: systemd-analyze, a private D-Bus with polkit mock, python for test tools
   systemd dbus python3 python3-dbusmock
+  # backup storage: the restic driver's tests run the real program
+  restic
   # booted test bed: systemd-nspawn, the Debian trees, a static busybox for images
   systemd-container mmdebstrap busybox-static uidmap iproute2 openssh-client
   # man page checks
