@@ -14,9 +14,12 @@ static const struct {
         int (*run)(int argc, char *argv[]);
         const char *usage;
 } verbs[] = {
-        { "validate", verb_validate, "validate FILE...                 check manifests, print every problem" },
+        { "validate", verb_validate, "validate FILE|APP...             check manifests, print every problem" },
         { "render", verb_render, "render [--format=systemd|quadlet] [--out DIR] APP|FILE...\n"
                                  "                                   print or write the units for apps" },
+        { "backup", verb_backup, "backup [--json] [--no-follow] APP  back up an app now, following progress" },
+        { "snapshots", verb_snapshots, "snapshots [--json] [--cached] APP list an app's snapshots" },
+        { "jobs", verb_jobs, "jobs [--json] [-n N] [APP]        job history (backups, restores)" },
 };
 
 static int help(void) {

@@ -1,0 +1,158 @@
+/* berth-backup APP — one backup job, run as berth-backup@APP.service (by the
+ * app's timer or by `berth backup APP`). See backup.h for the flow.
+ * Exit status: 0 succeeded (also with a warning, recorded on the job); 1 the
+ * backup failed (the job row and the journal say why); 2 usage; 3 no such app,
+ * masked, or its manifest is invalid. */
+#include <time.h>
+
+#include "app_lock.h"
+#include "backup.h"
+#include "berth_conf.h"
+#include "log.h"
+#include "manifest.h"
+#include "metrics.h"
+#include "systemd_client.h"
+
+typedef struct Progress {
+        time_t last;
+} Progress;
+
+static void on_step(void *userdata, int level, const char *message) {
+        log_msg(level, "%s", message);
+}
+
+static void on_progress(void *userdata, const ResticProgress *p) {
+        Progress *pr = userdata;
+        time_t now = time(NULL);
+
+        /* One line every 10 s is enough for the journal and `berth backup`. */
+        if (now - pr->last < 10 && p->percent_done < 1.0)
+                return;
+        pr->last = now;
+        log_info("Progress: %.0f%% (%llu of %llu files, %llu of %llu bytes, %llu s, %llu errors)",
+                 p->percent_done * 100.0, (unsigned long long) p->files_done, (unsigned long long) p->total_files,
+                 (unsigned long long) p->bytes_done, (unsigned long long) p->total_bytes,
+                 (unsigned long long) p->seconds_elapsed, (unsigned long long) p->error_count);
+}
+
+int main(int argc, char *argv[]) {
+        _cleanup_(berth_conf_freep) BerthConf *conf = NULL;
+        _cleanup_(app_freep) App *app = NULL;
+        _cleanup_(state_db_closep) StateDb *db = NULL;
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_close_ int lock = -EBADF;
+        _cleanup_free_ char *dbpath = NULL;
+        BerthPaths paths = {};
+        ResticRepo repo = {};
+        Diagnostics diag = {};
+        BackupResult result = {};
+        Progress progress = { .last = time(NULL) };
+        BackupReporter reporter = { .step = on_step, .progress = on_progress, .userdata = &progress };
+        char host[256], jobstr[32];
+        int64_t job = 0;
+        const char *id;
+        int r, ret = 1;
+
+        log_open("berth-backup", false);
+        if (argc != 2) {
+                log_error("Usage: berth-backup APP");
+                return 2;
+        }
+        id = argv[1];
+        log_set_field("APP", id);
+        log_set_field("PHASE", "backup");
+
+        r = berth_conf_load(&conf, &diag);
+        if (r < 0) {
+                log_diagnostics(LOG_ERR_LEVEL, &diag);
+                log_errno(LOG_ERR_LEVEL, r, "Failed to load '%s'", berth_conf_path());
+                goto out;
+        }
+        r = manifest_load_by_id(SCOPE_SYSTEM, id, conf, &app, &diag);
+        if (r < 0) {
+                log_diagnostics(LOG_ERR_LEVEL, &diag);
+                if (r == -ENOENT)
+                        log_error("No app '%s' is installed (no %s.yaml in the manifest search path)", id, id);
+                else if (r == -ERFKILL)
+                        log_error("App '%s' is masked", id);
+                else if (r == -EINVAL)
+                        log_error("The manifest of app '%s' is invalid (see above)", id);
+                else
+                        log_errno(LOG_ERR_LEVEL, r, "Failed to load the manifest of app '%s'", id);
+                ret = 3;
+                goto out;
+        }
+        if ((r = berth_paths_init(SCOPE_SYSTEM, &paths)) < 0) {
+                log_errno(LOG_ERR_LEVEL, r, "Failed to determine berth's directories");
+                goto out;
+        }
+        {
+                _cleanup_free_ char *err = NULL;
+                if ((r = restic_repo_from_conf(conf, &paths, &repo, &err)) < 0) {
+                        log_error("Failed to set up the backup repository: %s", err ?: strerror(-r));
+                        goto out;
+                }
+        }
+        dbpath = state_db_path(paths.state_dir);
+        if (!dbpath || (r = state_db_open(dbpath, false, &db)) < 0) {
+                log_errno(LOG_ERR_LEVEL, dbpath ? r : -ENOMEM, "Failed to open the state database '%s'", strempty(dbpath));
+                goto out;
+        }
+        lock = app_lock_take(&paths, id, APP_LOCK_EXCLUSIVE, false);
+        if (lock == -EWOULDBLOCK) {
+                log_info("Another operation on app '%s' holds its lock; waiting", id);
+                lock = app_lock_take(&paths, id, APP_LOCK_EXCLUSIVE, true);
+        }
+        if (lock < 0) {
+                log_errno(LOG_ERR_LEVEL, lock, "Failed to take the lock of app '%s'", id);
+                goto out;
+        }
+        r = state_db_job_begin(db, id, "backup", getenv("INVOCATION_ID"), &job);
+        if (r < 0) {
+                log_errno(LOG_ERR_LEVEL, r, "Failed to record the job in '%s'", dbpath);
+                goto out;
+        }
+        snprintf(jobstr, sizeof(jobstr), "%lld", (long long) job);
+        log_set_field("JOB", jobstr);
+        if (gethostname(host, sizeof(host)) < 0)
+                snprintf(host, sizeof(host), "localhost");
+        host[sizeof(host) - 1] = 0;
+        r = systemd_bus_open(false, &bus);
+        if (r < 0 && app->backup.quiesce == QUIESCE_STOP)
+                log_errno(LOG_WARNING_LEVEL, r, "Failed to connect to systemd; the quiesced backup will fail");
+
+        {
+                _cleanup_free_ char *shown = restic_redact(repo.repository);
+                log_info("Backup job %lld of app '%s' to %s started", (long long) job, id, strempty(shown));
+        }
+        BackupContext ctx = {
+                .app = app, .paths = &paths, .conf = conf, .repo = &repo, .db = db, .bus = bus,
+                .lock_fd = lock, .job_id = job, .host = host, .reporter = &reporter,
+        };
+        r = app_backup(&ctx, &result);
+        if (r < 0) {
+                log_errno(LOG_ERR_LEVEL, r, "Backup of app '%s' aborted", id);
+                (void) state_db_job_finish(db, job, JOB_FAILED, 1, NULL, "out of memory", NULL);
+                goto out;
+        }
+        ret = result.status == JOB_FAILED ? 1 : 0;
+        r = state_db_job_finish(db, job, result.status, ret, result.stats_json, result.error, result.snapshot_id);
+        if (r < 0)
+                log_errno(LOG_WARNING_LEVEL, r, "Failed to record the end of job %lld, ignoring", (long long) job);
+        if (result.status == JOB_FAILED)
+                log_error("Backup of app '%s' failed: %s", id, strempty(result.error));
+        else if (result.status == JOB_WARNING)
+                log_warning("Backup of app '%s' finished with a warning: %s", id, strempty(result.error));
+        else
+                log_info("Backup of app '%s' succeeded: snapshot %s", id, strempty(result.snapshot_id));
+        r = metrics_write(db, conf->metrics_textfile ?: metrics_default_path());
+        if (r < 0)
+                log_errno(LOG_WARNING_LEVEL, r, "Failed to write the metrics file, ignoring");
+out:
+        backup_result_done(&result);
+        restic_repo_done(&repo);
+        diag_clear(&diag);
+        berth_paths_done(&paths);
+        log_close();
+        return ret;
+}
