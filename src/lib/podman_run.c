@@ -52,24 +52,31 @@ PodmanRun *podman_run_free(PodmanRun *p) {
         return NULL;
 }
 
-int podman_run_add(PodmanRun *p, PodmanOpt o, const char *value) {
-        PodmanArg *t;
-        char *v = NULL;
-
-        if (value && !(v = strdup(value)))
-                return -ENOMEM;
-        t = realloc(p->args, sizeof(PodmanArg) * (p->n_args + 1));
-        if (!t) {
-                free(v);
-                return -ENOMEM;
+/* Takes ownership of v (NULL for a flag). The array grows by doubling: the
+ * generator adds ~20 options per container, thousands of containers per boot. */
+static int podman_run_take(PodmanRun *p, PodmanOpt o, char *v) {
+        if (p->n_args == 0 || (p->n_args >= 16 && (p->n_args & (p->n_args - 1)) == 0)) {
+                PodmanArg *t = realloc(p->args, sizeof(PodmanArg) * (p->n_args ? p->n_args * 2 : 16));
+                if (!t) {
+                        free(v);
+                        return -ENOMEM;
+                }
+                p->args = t;
         }
-        p->args = t;
         p->args[p->n_args++] = (PodmanArg) { .opt = o, .value = v };
         return 0;
 }
 
+int podman_run_add(PodmanRun *p, PodmanOpt o, const char *value) {
+        char *v = NULL;
+
+        if (value && !(v = strdup(value)))
+                return -ENOMEM;
+        return podman_run_take(p, o, v);
+}
+
 int podman_run_addf(PodmanRun *p, PodmanOpt o, const char *fmt, ...) {
-        _cleanup_free_ char *v = NULL;
+        char *v;
         va_list ap;
         int r;
 
@@ -78,7 +85,7 @@ int podman_run_addf(PodmanRun *p, PodmanOpt o, const char *fmt, ...) {
         va_end(ap);
         if (r < 0)
                 return -ENOMEM;
-        return podman_run_add(p, o, v);
+        return podman_run_take(p, o, v);
 }
 
 const char *podman_run_get(const PodmanRun *p, PodmanOpt o) {
@@ -89,17 +96,24 @@ const char *podman_run_get(const PodmanRun *p, PodmanOpt o) {
 }
 
 int podman_run_option_words(const PodmanRun *p, char ***ret) {
-        _cleanup_strv_free_ char **l = NULL;
-        int r;
+        _cleanup_strv_free_ char **l = calloc(p->n_args + 1, sizeof(char *));
 
+        if (!l)
+                return -ENOMEM;
         for (size_t i = 0; i < p->n_args; i++) {
                 const PodmanOptInfo *info = &opt_table[p->args[i].opt];
-                if (info->has_value)
-                        r = strv_extendf(&l, "%s=%s", info->flag, p->args[i].value);
-                else
-                        r = strv_extend(&l, info->flag);
-                if (r < 0)
-                        return r;
+                size_t fl = strlen(info->flag), vl = info->has_value ? strlen(p->args[i].value) : 0;
+                char *w = malloc(fl + 1 + vl + 1);
+
+                if (!w)
+                        return -ENOMEM;
+                memcpy(w, info->flag, fl);
+                if (info->has_value) {
+                        w[fl] = '=';
+                        memcpy(w + fl + 1, p->args[i].value, vl + 1);
+                } else
+                        w[fl] = 0;
+                l[i] = w;
         }
         *ret = TAKE_PTR(l);
         return 0;
