@@ -20,6 +20,9 @@ static const struct {
         { "backup", verb_backup, "backup [--json] [--no-follow] APP  back up an app now, following progress" },
         { "snapshots", verb_snapshots, "snapshots [--json] [--cached] APP list an app's snapshots" },
         { "jobs", verb_jobs, "jobs [--json] [-n N] [APP]        job history (backups, restores)" },
+        { "restore", verb_restore, "restore [--yes] [--volume NAME]... APP SNAPSHOT|latest\n"
+                                   "                                   restore an app from a snapshot" },
+        { "recover", verb_recover, "recover [APP...]                 finish or undo interrupted restores" },
 };
 
 static int help(void) {

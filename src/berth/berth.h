@@ -17,6 +17,8 @@ int verb_render(int argc, char *argv[]);
 int verb_backup(int argc, char *argv[]);
 int verb_snapshots(int argc, char *argv[]);
 int verb_jobs(int argc, char *argv[]);
+int verb_restore(int argc, char *argv[]);
+int verb_recover(int argc, char *argv[]);
 
 /* Resolves APP|FILE (a path when it contains '/' or ends in .yaml). */
 struct AppSource;

@@ -1,12 +1,14 @@
 /* restic.c — running restic for berth: its environment (never argv) for
  * credentials, its exit classified, its stderr redacted before anyone sees it. */
 #include <ctype.h>
+#include <json-c/json.h>
 #include <sodium.h>
 #include <sys/stat.h>
 
 #include "fs_util.h"
 #include "restic.h"
 #include "restic_json.h"
+#include "schema.h"
 #include "secret_store.h"
 #include "spawn.h"
 #include "strv.h"
@@ -491,6 +493,9 @@ typedef struct Run {
         void *userdata;
         ResticBackupSummary summary;
         bool have_summary;
+        /* ls --json: sum the sizes of files below these paths */
+        char *const *size_under;
+        uint64_t size_total;
 } Run;
 
 static void run_done(Run *run) {
@@ -550,6 +555,30 @@ static int on_stderr(const char *line, size_t len, void *userdata) {
         }
 }
 
+/* One line of `restic ls --json`: a file node below one of the paths adds its
+ * size (0.14 marks nodes with struct_type, 0.17+ with message_type). */
+static int add_node_size(Run *run, const char *line, size_t len) {
+        json_object *o, *x;
+        const char *path;
+
+        o = json_tokener_parse(line);
+        if (!o)
+                return len == 0 ? 0 : -EBADMSG;
+        if (((json_object_object_get_ex(o, "struct_type", &x) || json_object_object_get_ex(o, "message_type", &x)) &&
+             streq(json_object_get_string(x), "node")) &&
+            json_object_object_get_ex(o, "type", &x) && streq(json_object_get_string(x), "file") &&
+            json_object_object_get_ex(o, "path", &x) && (path = json_object_get_string(x))) {
+                STRV_FOREACH(p, run->size_under)
+                        if (path_is_under(path, *p)) {
+                                if (json_object_object_get_ex(o, "size", &x))
+                                        run->size_total += (uint64_t) json_object_get_int64(x);
+                                break;
+                        }
+        }
+        json_object_put(o);
+        return 0;
+}
+
 static int on_stdout(const char *line, size_t len, void *userdata) {
         _cleanup_(restic_message_done) ResticMessage m = {};
         Run *run = userdata;
@@ -570,6 +599,8 @@ static int on_stdout(const char *line, size_t len, void *userdata) {
                 run->out[run->out_len] = 0;
                 return 0;
         }
+        if (run->size_under)
+                return add_node_size(run, line, len);
         if (!run->backup)
                 return 0;
         r = restic_message_parse(line, len, &m);
@@ -869,6 +900,27 @@ int restic_restore(const ResticRepo *r, const char *snapshot, const char *target
                 if (strv_extendf(&args, "--include=%s", *p) < 0)
                         return -ENOMEM;
         return simple(r, args, ret_result, ret_error);
+}
+
+int restic_snapshot_size(const ResticRepo *r, const char *snapshot, char *const *paths, uint64_t *ret_bytes,
+                         ResticResult *ret_result, char **ret_error) {
+        _cleanup_strv_free_ char **args = NULL;
+        Run run = { .repo = r, .size_under = paths };
+        int q;
+
+        if (!snapshot_id_valid(snapshot) || strv_length(paths) == 0)
+                return -EINVAL;
+        if (strv_extend(&args, "ls") < 0 || strv_extend(&args, "--json") < 0 || strv_extend(&args, "--recursive") < 0 ||
+            strv_extend(&args, (char *) snapshot) < 0 || strv_extend(&args, "--") < 0)
+                return -ENOMEM;
+        STRV_FOREACH(p, paths)
+                if (strv_extend(&args, *p) < 0)
+                        return -ENOMEM;
+        q = run_restic(&run, args, -1, ret_result, ret_error);
+        if (q >= 0)
+                *ret_bytes = run.size_total;
+        run_done(&run);
+        return q;
 }
 
 int restic_dump(const ResticRepo *r, const char *snapshot, const char *path, int fd,

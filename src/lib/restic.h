@@ -130,6 +130,10 @@ int restic_prune(const ResticRepo *r, ResticResult *ret_result, char **ret_error
  * resolve it with restic_snapshots(). */
 int restic_restore(const ResticRepo *r, const char *snapshot, const char *target, char *const *include,
                    ResticResult *ret_result, char **ret_error);
+/* The total size of the files below paths (paths inside the snapshot), as
+ * restored: restore's free-space check. */
+int restic_snapshot_size(const ResticRepo *r, const char *snapshot, char *const *paths, uint64_t *ret_bytes,
+                         ResticResult *ret_result, char **ret_error);
 /* Write one file of a snapshot to fd (`restic dump SNAP PATH`; a directory
  * comes as a tar stream). snapshot as for restic_restore(). */
 int restic_dump(const ResticRepo *r, const char *snapshot, const char *path, int fd,

@@ -131,61 +131,90 @@ int systemd_unit_active_state(sd_bus *bus, const char *unit, char **ret) {
         return sd_bus_get_property_string(bus, DEST, path, "org.freedesktop.systemd1.Unit", "ActiveState", &error, ret);
 }
 
+static int append_strv_property(sd_bus_message *m, const char *name, char *const *l) {
+        int r = sd_bus_message_open_container(m, 'r', "sv");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", name);
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'v', "as");
+        if (r >= 0)
+                r = sd_bus_message_append_strv(m, (char **) l);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        return r;
+}
+
+static int append_exec_start(sd_bus_message *m, char *const *argv) {
+        int r = sd_bus_message_open_container(m, 'r', "sv");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", "ExecStart");
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'v', "a(sasb)");
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'a', "(sasb)");
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'r', "sasb");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", argv[0]);
+        if (r >= 0)
+                r = sd_bus_message_append_strv(m, (char **) argv);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "b", false);
+        for (int i = 0; r >= 0 && i < 4; i++)
+                r = sd_bus_message_close_container(m);
+        return r;
+}
+
 int systemd_run_transient(sd_bus *bus, const char *unit, const char *description, char *const *argv,
-                          char *const *env) {
+                          char *const *env, SystemdJob *j) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        const char *p;
         int r;
 
+        *j = (SystemdJob) {};
+        r = sd_bus_match_signal(bus, &j->slot, DEST, PATH, MANAGER, "JobRemoved", on_job_removed, j);
+        if (r < 0)
+                return r;
+        r = sd_bus_call_method(bus, DEST, PATH, MANAGER, "Subscribe", &error, NULL, NULL);
+        if (r < 0 && !sd_bus_error_has_name(&error, "org.freedesktop.systemd1.AlreadySubscribed"))
+                goto fail;
+        sd_bus_error_free(&error);
         r = sd_bus_message_new_method_call(bus, &m, DEST, PATH, MANAGER, "StartTransientUnit");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(m, "ss", unit, "fail");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(m, 'a', "(sv)");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(m, "(sv)", "Description", "s", description);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "ss", unit, "fail");
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'a', "(sv)");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "(sv)", "Description", "s", description);
         if (r >= 0)
                 r = sd_bus_message_append(m, "(sv)", "Type", "s", "oneshot");
-        if (r >= 0 && env) {
-                r = sd_bus_message_open_container(m, 'r', "sv");
-                if (r >= 0)
-                        r = sd_bus_message_append(m, "s", "Environment");
-                if (r >= 0)
-                        r = sd_bus_message_open_container(m, 'v', "as");
-                if (r >= 0)
-                        r = sd_bus_message_append_strv(m, (char **) env);
-                if (r >= 0)
-                        r = sd_bus_message_close_container(m);
-                if (r >= 0)
-                        r = sd_bus_message_close_container(m);
-        }
-        if (r >= 0) {
-                r = sd_bus_message_open_container(m, 'r', "sv");
-                if (r >= 0)
-                        r = sd_bus_message_append(m, "s", "ExecStart");
-                if (r >= 0)
-                        r = sd_bus_message_open_container(m, 'v', "a(sasb)");
-                if (r >= 0)
-                        r = sd_bus_message_open_container(m, 'a', "(sasb)");
-                if (r >= 0)
-                        r = sd_bus_message_open_container(m, 'r', "sasb");
-                if (r >= 0)
-                        r = sd_bus_message_append(m, "s", argv[0]);
-                if (r >= 0)
-                        r = sd_bus_message_append_strv(m, (char **) argv);
-                if (r >= 0)
-                        r = sd_bus_message_append(m, "b", false);
-                for (int i = 0; r >= 0 && i < 4; i++)
-                        r = sd_bus_message_close_container(m);
-        }
+        /* Gone once finished, failed or not: the next run may reuse the name. */
+        if (r >= 0)
+                r = sd_bus_message_append(m, "(sv)", "CollectMode", "s", "inactive-or-failed");
+        if (r >= 0 && env)
+                r = append_strv_property(m, "Environment", env);
+        if (r >= 0)
+                r = append_exec_start(m, argv);
         if (r >= 0)
                 r = sd_bus_message_close_container(m);
         if (r >= 0)
                 r = sd_bus_message_append(m, "a(sa(sv))", 0);
+        if (r >= 0)
+                r = sd_bus_call(bus, m, 0, &error, &reply);
+        if (r >= 0)
+                r = sd_bus_message_read(reply, "o", &p);
         if (r < 0)
-                return r;
-        return sd_bus_call(bus, m, 0, &error, NULL);
+                goto fail;
+        j->path = strdup(p);
+        if (!j->path) {
+                r = -ENOMEM;
+                goto fail;
+        }
+        return 0;
+fail:
+        systemd_job_done(j);
+        return r;
 }

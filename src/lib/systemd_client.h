@@ -34,7 +34,8 @@ int systemd_unit_job(sd_bus *bus, const char *method, const char *unit, bool wai
                      char **ret_result);
 /* ActiveState of a unit ("active", "inactive", "failed", ...). */
 int systemd_unit_active_state(sd_bus *bus, const char *unit, char **ret);
-/* Starts a transient service running argv (like systemd-run), returns its
- * unit name; does not wait. */
+/* Starts a transient oneshot service running argv (like systemd-run), with
+ * env as its Environment=; the start job is watched through ret (see
+ * SystemdJob). */
 int systemd_run_transient(sd_bus *bus, const char *unit, const char *description, char *const *argv,
-                          char *const *properties_env);
+                          char *const *env, SystemdJob *ret);
