@@ -315,9 +315,11 @@ static int parse_health(Ctx *c, Container *ct, const Node *n) {
         v = node_get(n, "cmd");
         if (!v)
                 diag_add(c->d, &n->pos, "health has no 'cmd', expected a command list like [\"curl\", \"-f\", \"http://localhost/\"] or a shell string");
-        else if (v->type == NODE_SCALAR)
-                (void) schema_string(c->d, v, "health cmd", &h->shell);
-        else
+        else if (v->type == NODE_SCALAR) {
+                /* An empty --health-cmd is no check at all: refuse it. */
+                if (schema_string(c->d, v, "health cmd", &h->shell) >= 0 && isempty(h->shell))
+                        diag_add(c->d, &v->pos, "health cmd is empty, expected a command");
+        } else
                 (void) schema_strv(c->d, v, "health cmd", &h->cmd);
         if ((v = node_get(n, "interval")))
                 (void) duration_value(c, v, "health interval", USEC_PER_MSEC, &h->interval);
@@ -861,24 +863,51 @@ static void check_cycles(Ctx *c) {
         }
 }
 
+/* The manifest entry of a container's k-th port: parse_ports keeps only the
+ * valid entries, so count those. */
+static Position port_position(const Ctx *c, const Container *ct, size_t k) {
+        const Node *cn = node_get(c->containers, ct->name);
+        const Node *pl = cn ? node_get(cn, "ports") : NULL;
+
+        for (size_t i = 0; pl && pl->type == NODE_SEQUENCE && i < pl->n; i++) {
+                const Node *p = pl->items[i];
+                PortMap m = {};
+
+                if (p->type != NODE_SCALAR || !schema_text_ok(p->value, p->value_len) || parse_port_map(p->value, &m) < 0)
+                        continue;
+                free(m.host_ip);
+                if (k-- == 0)
+                        return p->pos;
+        }
+        return (Position) {};
+}
+
+/* No address, 0.0.0.0 or :: binds every address of the host. */
+static bool host_ip_any(const char *ip) {
+        return !ip || streq(ip, "0.0.0.0") || streq(ip, "::");
+}
+
 static void check_port_clashes(Ctx *c) {
         App *a = c->app;
         for (size_t i = 0; i < a->n_containers; i++)
                 for (size_t p = 0; p < a->containers[i].n_ports; p++) {
                         const PortMap *x = &a->containers[i].ports[p];
-                        for (size_t j = 0; j <= i; j++)
-                                for (size_t q = 0; q < (j == i ? p : a->containers[j].n_ports); q++) {
+                        const char *clash = NULL;
+
+                        for (size_t j = 0; j <= i && !clash; j++)
+                                for (size_t q = 0; q < (j == i ? p : a->containers[j].n_ports) && !clash; q++) {
                                         const PortMap *y = &a->containers[j].ports[q];
                                         if (x->host_port != y->host_port || !streq(x->protocol, y->protocol))
                                                 continue;
-                                        if (x->host_ip && y->host_ip && !streq(x->host_ip, y->host_ip))
+                                        if (!host_ip_any(x->host_ip) && !host_ip_any(y->host_ip) && !streq(x->host_ip, y->host_ip))
                                                 continue;
-                                        const Node *cn = node_get(c->containers, a->containers[i].name);
-                                        const Node *pl = cn ? node_get(cn, "ports") : NULL;
-                                        Position pos = pl && p < pl->n ? pl->items[p]->pos : (Position) {};
-                                        diag_add(c->d, &pos, "host port %u/%s is already published by container '%s', expected each host port once",
-                                                 x->host_port, x->protocol, a->containers[j].name);
+                                        clash = a->containers[j].name;
                                 }
+                        if (clash) {
+                                Position pos = port_position(c, &a->containers[i], p);
+                                diag_add(c->d, &pos, "host port %u/%s is already published by container '%s', expected each host port once",
+                                         x->host_port, x->protocol, clash);
+                        }
                 }
 }
 
