@@ -24,6 +24,7 @@ _e2e_fail=0
 suite_begin() {
   set -uo pipefail
   : "${E2E_MACHINE:?run suites with tests/e2e/run.sh}"
+  # shellcheck disable=SC2034 # M is for the suites
   M=$E2E_MACHINE
   _e2e_t0=$(date +%s%N)
   _e2e_out=$(mktemp "${TMPDIR:-/tmp}/e2e-check.XXXXXX")

@@ -24,6 +24,10 @@ _ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
 machine_dir() { echo "$E2E_RUN/machines/$1"; }
 
+# The name nspawn and the host know a machine by: unique across concurrent runs (the run
+# id ends in run.sh's pid); inside, the hostname is the plain NAME.
+machine_host_id() { echo "$1-${E2E_RUN##*-}"; }
+
 machine_nspawn_pid() {
   local p; p=$(cat "$(machine_dir "$1")/nspawn.pid" 2>/dev/null) || return 1
   [ -n "$p" ] && [ "$(cat "/proc/$p/comm" 2>/dev/null)" = systemd-nspawn ] || return 1
@@ -80,20 +84,21 @@ _machine_enter_cgroup() {
   local h
   for h in /sys/fs/cgroup/unified /sys/fs/cgroup/systemd; do
     [ -d "$h" ] || continue
-    mkdir -p "$h/$E2E_CG/$1"
-    echo "$BASHPID" > "$h/$E2E_CG/$1/cgroup.procs"
+    mkdir -p "$h/$E2E_CG/$(machine_host_id "$1")"
+    echo "$BASHPID" > "$h/$E2E_CG/$(machine_host_id "$1")/cgroup.procs"
   done
 }
 
 _machine_cgroup_cleanup() {
-  local h pid
+  local h pid cg
   for h in /sys/fs/cgroup/unified /sys/fs/cgroup/systemd; do
-    [ -d "$h/$E2E_CG/$1" ] || continue
+    cg=$h/$E2E_CG/$(machine_host_id "$1")
+    [ -d "$cg" ] || continue
     # Anything left behind is a process of this machine.
-    for pid in $(find "$h/$E2E_CG/$1" -name cgroup.procs -exec cat {} + 2>/dev/null); do
+    while read -r pid; do
       kill -9 "$pid" 2>/dev/null
-    done
-    find "$h/$E2E_CG/$1" -depth -type d -exec rmdir {} + 2>/dev/null
+    done < <(find "$cg" -name cgroup.procs -exec cat {} + 2>/dev/null)
+    find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null
   done
 }
 
@@ -118,7 +123,7 @@ machine_boot() {
     # --system-call-filter: the OCI runtime needs keyctl and bpf (device filter).
     # --console=read-only: no tty; the boot log goes to console.log.
     SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 exec systemd-nspawn \
-      --quiet --directory="$d/root" --machine="$name" --hostname="$name" \
+      --quiet --directory="$d/root" --machine="$(machine_host_id "$name")" --hostname="$name" \
       --register=no --keep-unit "${net[@]}" \
       --system-call-filter='@keyring bpf' \
       --bind="$d/containers:/var/lib/containers" \
@@ -149,7 +154,7 @@ machine_boot() {
   local state
   state=$(timeout "$E2E_BOOT_TIMEOUT" nsenter -t "$leader" -a \
     env -i PATH="$E2E_GUEST_PATH" systemctl is-system-running --wait 2>&1)
-  echo "$(_ms_since "$t0")" > "$d/boot-ms"
+  _ms_since "$t0" > "$d/boot-ms"
   if [ "$state" != running ]; then
     e2e_log "machine $name: boot ended '$state' after $(cat "$d/boot-ms") ms"
     machine_exec "$name" systemctl --failed --no-pager >&2
@@ -164,10 +169,28 @@ machine_boot_ms() { cat "$(machine_dir "$1")/boot-ms" 2>/dev/null; }
 # environment. Such a process is not a child of the guest's PID 1: it escapes the guest's
 # seccomp filter and cgroup. Judge container behaviour with machine_run instead.
 machine_exec() {
-  local name=$1 leader; shift
+  local name=$1 leader p g rc; shift
   leader=$(machine_leader "$name") || { e2e_log "machine $name is not running"; return 125; }
   nsenter -t "$leader" -a -- env -i PATH="$E2E_GUEST_PATH" HOME=/root LANG=C.UTF-8 \
-    TERM=dumb SYSTEMD_PAGER=cat SYSTEMD_COLORS=0 "$@"
+    TERM=dumb SYSTEMD_PAGER=cat SYSTEMD_COLORS=0 "$@" <&0 &
+  p=$!
+  _nsenter_guard "$p" &
+  g=$!
+  wait "$p" 2>/dev/null; rc=$?   # (no "Killed" notice when the guest dies under it)
+  kill "$g" 2>/dev/null; wait "$g" 2>/dev/null
+  return $rc
+}
+
+# nsenter forks into the guest's PID namespace and mirrors its child's job control: when
+# the child stops, nsenter stops itself until someone continues it. A guest shutting
+# down stops every process (SIGSTOP, SIGTERM, SIGCONT): the child then ends, and nsenter
+# would stay stopped for ever, hanging the suite. Continue it.
+_nsenter_guard() {
+  local _pid _comm st
+  while sleep 0.5; do
+    read -r _pid _comm st _ < "/proc/$1/stat" 2>/dev/null || return 0
+    [ "$st" = T ] && kill -CONT "$1" 2>/dev/null
+  done
 }
 
 # machine_run NAME [SYSTEMD-RUN-OPTION...] [--] CMD... - run CMD as a transient service of
@@ -195,22 +218,30 @@ machine_copy_in() {
   if [ -d "$src" ]; then tarargs=(-C "$src" .); else tarargs=(-C "$(dirname "$src")" "$(basename "$src")"); fi
   # --no-overwrite-dir: a 0700 source directory extracted over / once made / 0700 and
   # broke dbus-daemon (runtime/NOTES.md).
+  # shellcheck disable=SC2016 # $1 is expanded by the guest's sh
   tar --owner=0 --group=0 --numeric-owner -cf - "${tarargs[@]}" \
     | machine_exec "$name" sh -c 'mkdir -p "$1" && tar -C "$1" --no-overwrite-dir -xf -' sh "$dest"
 }
 
 # machine_write NAME PATH [MODE] < content - write a file inside the machine.
 machine_write() {
+  # shellcheck disable=SC2016 # $1, $2 are expanded by the guest's sh
   machine_exec "$1" sh -c 'mkdir -p "$(dirname "$1")" && cat > "$1" && chmod "$2" "$1"' \
     sh "$2" "${3:-0644}"
 }
 
 # machine_poweroff NAME - clean shutdown; SIGKILL of the guest's PID 1 after a bound.
+# SIGRTMIN+4 asks systemd for poweroff.target (as machinectl poweroff does); unlike
+# systemctl it needs no bus, so it also works mid-boot. PID 1 ignores it until its
+# handlers are installed: sent again every second.
 machine_poweroff() {
-  local name=$1 np i d; d=$(machine_dir "$1")
+  local name=$1 np i leader d; d=$(machine_dir "$1")
   np=$(machine_nspawn_pid "$name") || { _machine_cgroup_cleanup "$name"; return 0; }
-  machine_exec "$name" systemctl --no-block poweroff >/dev/null 2>&1
-  for ((i = 0; i < 1200; i++)); do kill -0 "$np" 2>/dev/null || break; sleep 0.05; done
+  for ((i = 0; i < 1200; i++)); do
+    kill -0 "$np" 2>/dev/null || break
+    if ((i % 20 == 0)) && leader=$(machine_leader "$name"); then kill -s RTMIN+4 "$leader" 2>/dev/null; fi
+    sleep 0.05
+  done
   if kill -0 "$np" 2>/dev/null; then
     e2e_log "machine $name: poweroff took more than 60 s, killing it"
     machine_crash "$name"
@@ -218,7 +249,7 @@ machine_poweroff() {
   rm -f "$d/nspawn.pid"
   # nspawn 252 leaves this behind when /run is not a tmpfs ("Attempted to remove disk
   # file system under /run/systemd/nspawn/propagate/NAME, and we can't allow that.")
-  rm -rf "/run/systemd/nspawn/propagate/$name"
+  rm -rf "/run/systemd/nspawn/propagate/$(machine_host_id "$name")"
   _machine_cgroup_cleanup "$name"
 }
 
@@ -230,7 +261,7 @@ machine_crash() {
   for ((i = 0; i < 200; i++)); do kill -0 "$np" 2>/dev/null || break; sleep 0.05; done
   kill -0 "$np" 2>/dev/null && kill -9 "$np" 2>/dev/null
   rm -f "$(machine_dir "$name")/nspawn.pid"
-  rm -rf "/run/systemd/nspawn/propagate/$name"
+  rm -rf "/run/systemd/nspawn/propagate/$(machine_host_id "$name")"
   _machine_cgroup_cleanup "$name"
 }
 
@@ -256,18 +287,17 @@ machine_up() {
 # needs CAP_NET_ADMIN and a writable /proc/sys/net, which --network-namespace-path loses).
 # The i-th machine is 198.18.0.i on its interface host0, set at each boot by
 # e2e-link.service before network.target; every machine knows the others by name.
-E2E_BRIDGE=berth-e2e0
 machine_link() {
-  local i=0 m hosts=""
-  if ! ip link show "$E2E_BRIDGE" >/dev/null 2>&1; then
-    ip link add "$E2E_BRIDGE" type bridge && ip link set "$E2E_BRIDGE" up || return 1
+  local i=0 m hosts="" br=be2e-${E2E_RUN##*-}   # one bridge per run; at most 15 characters
+  if ! ip link show "$br" >/dev/null 2>&1; then
+    ip link add "$br" type bridge && ip link set "$br" up || return 1
   fi
   for m in "$@"; do i=$((i + 1)); hosts+=$(printf '198.18.0.%d\t%s\n' "$i" "$m")$'\n'; done
   i=0
   for m in "$@"; do
     i=$((i + 1))
     local d r; d=$(machine_dir "$m"); r=$d/root
-    echo "--network-bridge=$E2E_BRIDGE" > "$d/network"
+    echo "--network-bridge=$br" > "$d/network"
     printf '%s' "$hosts" >> "$r/etc/hosts"
     cat > "$r/etc/systemd/system/e2e-link.service" <<EOF
 [Unit]
@@ -290,10 +320,10 @@ EOF
   done
 }
 
-# Remove the link bridge once no machine uses it.
+# _machine_bridge_cleanup BRIDGE - remove a link bridge once no machine uses it.
 _machine_bridge_cleanup() {
-  ip link show "$E2E_BRIDGE" >/dev/null 2>&1 || return 0
-  [ -z "$(ip -o link show master "$E2E_BRIDGE" 2>/dev/null)" ] && ip link del "$E2E_BRIDGE"
+  ip link show "$1" >/dev/null 2>&1 || return 0
+  [ -z "$(ip -o link show master "$1" 2>/dev/null)" ] && ip link del "$1"
   true
 }
 
@@ -328,6 +358,7 @@ machine_destroy() {
   [ -d "$d" ] || return 0
   machine_poweroff "$name"
   mountpoint -q "$d/root" && { umount "$d/root" || umount -l "$d/root"; }
+  local net; net=$(cat "$d/network" 2>/dev/null)
   rm -rf "$d"
-  _machine_bridge_cleanup
+  [ -z "$net" ] || _machine_bridge_cleanup "${net#--network-bridge=}"
 }

@@ -2,8 +2,8 @@
 # run.sh - berth's booted-systemd end-to-end bed (see README.md beside this file).
 #
 #   tests/e2e/run.sh [--flavour trixie|bookworm|all] [--keep] [SUITE...]
-#   tests/e2e/run.sh --shell MACHINE     shell inside a machine kept by --keep
-#   tests/e2e/run.sh --clean             power off and remove every kept machine
+#   tests/e2e/run.sh --shell MACHINE     shell inside a running machine (kept or in a run)
+#   tests/e2e/run.sh --clean             power off and remove the machines of finished runs
 #
 # `make install DESTDIR=<staging> PREFIX=/usr` once; for each flavour the cached Debian
 # tree (mkrootfs.sh; FRESH=1 rebuilds it), then for each suite a fresh machine (overlay
@@ -22,12 +22,21 @@ export E2E_SRC E2E_VAR
 
 usage() { sed -n '3,6s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
-# Machines of earlier runs that are still up (kept with --keep): "RUN_DIR NAME" lines.
+# A run dir belongs to a live run while the run.sh that made it (pid in owner) runs;
+# otherwise its machines were kept (--keep) or left by a run that was killed.
+run_is_live() {
+  local p; p=$(cat "$1/owner" 2>/dev/null) || return 1
+  tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | grep -q 'run\.sh'
+}
+
+# "RUN_DIR NAME" for each machine of runs that are over (ALL=1: of every run), newest first.
 kept_machines() {
-  local m
-  for m in "$E2E_VAR"/runs/*/machines/*/; do
+  local m run
+  for m in $(printf '%s\n' "$E2E_VAR"/runs/*/machines/*/ | sort -r); do
     [ -d "$m" ] || continue
-    echo "$(dirname "$(dirname "$m")") $(basename "$m")"
+    run=$(dirname "$(dirname "$m")")
+    [ "${ALL:-0}" = 1 ] || ! run_is_live "$run" || continue
+    echo "$run $(basename "$m")"
   done
 }
 
@@ -39,18 +48,22 @@ do_clean() {
   while read -r run name; do
     E2E_RUN=$run machine_destroy "$name" && e2e_log "removed machine $name ($run)"
   done < <(kept_machines)
-  rm -rf "$E2E_VAR"/runs
+  for run in "$E2E_VAR"/runs/*/; do
+    [ -d "$run" ] && ! run_is_live "$run" && rm -rf "$run"
+  done
+  rmdir "$E2E_VAR/runs" /sys/fs/cgroup/{unified,systemd}/"$E2E_CG" 2>/dev/null
+  true
 }
 
 do_shell() {
   local want=$1 run name
   while read -r run name; do
     [ "$name" = "$want" ] || continue
-    E2E_RUN=$run machine_running "$name" || { e2e_log "$name is not running"; exit 1; }
+    E2E_RUN=$run machine_running "$name" || continue
     E2E_RUN=$run machine_exec "$name" bash -l
     exit $?
-  done < <(kept_machines)
-  e2e_log "no kept machine named '$want' (kept: $(kept_machines | cut -d' ' -f2 | xargs))"
+  done < <(ALL=1 kept_machines)
+  e2e_log "no running machine named '$want' (machines: $(ALL=1 kept_machines | cut -d' ' -f2 | xargs))"
   exit 1
 }
 
@@ -94,21 +107,21 @@ else
   done
 fi
 
-if [ -n "$(kept_machines)" ]; then
-  e2e_log "machines kept by an earlier --keep run exist: $(kept_machines | cut -d' ' -f2 | xargs)"
-  e2e_log "remove them first: tests/e2e/run.sh --clean"
-  exit 2
-fi
+kept=$(kept_machines | cut -d' ' -f2 | xargs)
+[ -z "$kept" ] || e2e_log "machines of earlier runs still exist: $kept (tests/e2e/run.sh --clean removes them)"
 
-RUNID=$(date +%Y%m%d-%H%M%S)
+# The run id ends in our pid: machine_host_id and the link bridge take it from there.
+RUNID=$(date +%Y%m%d-%H%M%S)-$$
 E2E_RUN=$E2E_VAR/runs/$RUNID
 RESULTS=${E2E_RESULTS:-$E2E_VAR/results/$RUNID}
 E2E_SHARE=$E2E_RUN/share
 export E2E_RUN E2E_SHARE
 mkdir -p "$E2E_RUN/machines" "$E2E_SHARE/images" "$E2E_SHARE/ssh" "$RESULTS"
+echo $$ > "$E2E_RUN/owner"
 
 suite_pid=
 interrupted=0
+# shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
   local m
   [ -n "$suite_pid" ] && kill -TERM "$suite_pid" 2>/dev/null && wait "$suite_pid" 2>/dev/null
@@ -117,7 +130,7 @@ cleanup() {
     [ -d "$m" ] && machine_destroy "$(basename "$m")"
   done
   rm -rf "$E2E_RUN"
-  rmdir "$E2E_VAR/runs" 2>/dev/null
+  rmdir "$E2E_VAR/runs" /sys/fs/cgroup/{unified,systemd}/"$E2E_CG" 2>/dev/null
   true
 }
 trap cleanup EXIT
@@ -140,13 +153,15 @@ image_ms=$(_ms_since "$t0")
 
 summary=()
 failed=0
+# row FLAVOUR STEP RESULT TOTAL-MS [UP-MS SUITE-MS DOWN-MS CHECKS]: one summary line.
+row() { summary+=("$(printf '%-9s %-22s %-6s %9s %9s %9s %9s  %s' "$1" "$2" "$3" "$4" "${5:-}" "${6:-}" "${7:-}" "${8:-}")"); }
 for flavour in "${flavours[@]}"; do
   export E2E_FLAVOUR=$flavour
   ft0=$(date +%s%N)
   mkdir -p "$RESULTS/$flavour"
   if ! E2E_TREE=$("$HERE/mkrootfs.sh" "$flavour" 2>"$RESULTS/$flavour/mkrootfs.log"); then
     e2e_log "$flavour: mkrootfs.sh failed:"; tail -n 30 "$RESULTS/$flavour/mkrootfs.log" >&2
-    summary+=("$(printf '%-9s %-22s %-6s' "$flavour" "tree" FAIL)")
+    row "$flavour" tree FAIL "$(_ms_since "$ft0")"
     failed=1; continue
   fi
   export E2E_TREE
@@ -155,7 +170,7 @@ for flavour in "${flavours[@]}"; do
   [ -z "$touched_before" ] || e2e_log "$flavour: warning: the cached tree was written after it was built (FRESH=1 rebuilds it): $(echo "$touched_before" | head -n 5 | xargs)"
   grep -q mmdebstrap "$RESULTS/$flavour/mkrootfs.log" && tree_kind=built || tree_kind=cached
   e2e_log "$flavour: tree $E2E_TREE ($tree_kind, $tree_ms ms)"
-  summary+=("$(printf '%-9s %-22s %-6s %8s ms' "$flavour" "tree ($tree_kind)" ok "$tree_ms")")
+  row "$flavour" "tree ($tree_kind)" ok "$tree_ms"
 
   for suite in "${selected[@]}"; do
     stem=$(basename "$suite" .sh)
@@ -164,7 +179,7 @@ for flavour in "${flavours[@]}"; do
     mkdir -p "$E2E_SUITE_DIR"
     echo "==== $flavour / $stem (machine $E2E_MACHINE)"
     st0=$(date +%s%N)
-    rc=0
+    rc=0 up_ms=- suite_ms=-
     if ! machine_up "$E2E_MACHINE" 2>"$E2E_SUITE_DIR/machine-up.log"; then
       cat "$E2E_SUITE_DIR/machine-up.log" >&2
       e2e_log "$E2E_MACHINE: could not bring the machine up"
@@ -174,11 +189,16 @@ for flavour in "${flavours[@]}"; do
       echo "     machine up in $up_ms ms (boot to running $(machine_boot_ms "$E2E_MACHINE") ms)"
       log=$E2E_SUITE_DIR/suite.log
       : > "$log"
+      # In the background, both: bash runs a trap only between foreground commands, and
+      # an interrupted run must stop the suite before it removes the machines.
       timeout -k 10 "$E2E_SUITE_TIMEOUT" bash "$suite" >"$log" 2>&1 </dev/null &
       suite_pid=$!
-      tail -n +1 -f --pid="$suite_pid" "$log"
+      tail -n +1 -f --pid="$suite_pid" "$log" &
+      tail_pid=$!
       wait "$suite_pid"; rc=$?
+      wait "$tail_pid"
       suite_pid=
+      suite_ms=$(( $(_ms_since "$st0") - up_ms ))
       [ "$rc" = 124 ] && echo "FAIL suite timed out after $E2E_SUITE_TIMEOUT s"
     fi
     counts=$(tail -n 1 "$E2E_SUITE_DIR/suite.log" 2>/dev/null | grep -o '[0-9]* passed, [0-9]* failed')
@@ -189,27 +209,29 @@ for flavour in "${flavours[@]}"; do
       done
       echo "     diagnostics: $E2E_SUITE_DIR/diag/"
     fi
+    dt0=$(date +%s%N)
     if [ "$keep" = 0 ]; then
       for m in "$E2E_RUN"/machines/*/; do
         [ -d "$m" ] && machine_destroy "$(basename "$m")"
       done
     fi
-    summary+=("$(printf '%-9s %-22s %-6s %8s ms  %s' "$flavour" "$stem" \
-      "$([ "$rc" = 0 ] && echo PASS || echo FAIL)" "$(_ms_since "$st0")" "${counts:-}")")
+    row "$flavour" "$stem" "$([ "$rc" = 0 ] && echo PASS || echo FAIL)" "$(_ms_since "$st0")" \
+      "$up_ms" "$suite_ms" "$(_ms_since "$dt0")" "${counts:-}"
   done
   # The machines' overlays must never write into the cached tree.
   touched=$(comm -13 <(echo "$touched_before") <(tree_writes "$E2E_TREE"))
   if [ -n "$touched" ]; then
     failed=1
-    summary+=("$(printf '%-9s %-22s %-6s %s' "$flavour" "tree untouched" FAIL "$(echo "$touched" | head -n 3 | xargs)")")
+    row "$flavour" "tree untouched" FAIL - - - - "written: $(echo "$touched" | head -n 3 | xargs)"
   fi
-  summary+=("$(printf '%-9s %-22s %-6s %8s ms' "$flavour" "flavour total" \
-    "" "$(_ms_since "$ft0")")")
+  row "$flavour" "flavour total" "" "$(_ms_since "$ft0")"
 done
 
 echo
-echo "==== summary (image tarball $image_ms ms; results in $RESULTS)"
+echo "==== summary: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg); image tarball $image_ms ms"
+printf '%-9s %-22s %-6s %9s %9s %9s %9s  %s\n' flavour step result total-ms up-ms suite-ms down-ms checks
 printf '%s\n' "${summary[@]}"
+echo "results: $RESULTS"
 if [ "$keep" = 1 ]; then
   echo "kept machines (shell: tests/e2e/run.sh --shell NAME; remove: tests/e2e/run.sh --clean):"
   for m in "$E2E_RUN"/machines/*/; do [ -d "$m" ] && echo "  $(basename "$m")"; done

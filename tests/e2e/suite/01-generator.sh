@@ -3,6 +3,7 @@
 # search path (/etc over /run over /usr/lib, /dev/null masks), a broken manifest costing
 # that app alone and reported in the log, enabled apps wanted by multi-user.target, and
 # every generated unit accepted by this flavour's own `systemd-analyze verify`.
+# shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 suite_begin
 
