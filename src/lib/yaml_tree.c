@@ -91,7 +91,15 @@ static int loader_next(Loader *l, yaml_event_t *ev) {
                 };
                 if (l->parser.error == YAML_MEMORY_ERROR)
                         return -ENOMEM;
-                if (l->parser.context)
+                /* Where the unfinished construct began, when that is elsewhere: an
+                 * unclosed '[' is only noticed at the end of the file. */
+                if (l->parser.context &&
+                    (l->parser.context_mark.line != l->parser.problem_mark.line ||
+                     l->parser.context_mark.column != l->parser.problem_mark.column))
+                        diag_add(l->diag, &p, "invalid YAML: %s %s that starts at line %zu, column %zu",
+                                 l->parser.problem ?: "syntax error", l->parser.context,
+                                 l->parser.context_mark.line + 1, l->parser.context_mark.column + 1);
+                else if (l->parser.context)
                         diag_add(l->diag, &p, "invalid YAML: %s %s", l->parser.problem ?: "syntax error",
                                  l->parser.context);
                 else

@@ -303,7 +303,10 @@ TEST(test_limits) {
 TEST(test_documents_and_syntax) {
         ASSERT_REFUSED("a: 1\n---\nb: 2\n", "m.yaml:2:1: a second YAML document, expected one document per file");
         ASSERT_REFUSED("---\na: 1\n---\nb: 1\n", "m.yaml:3:1: a second YAML document, expected one document per file");
-        ASSERT_REFUSED("a: [1, 2\n", "m.yaml:2:1: invalid YAML: did not find expected ',' or ']' while parsing a flow sequence");
+        /* An unclosed construct is noticed at the end; where it began is named. */
+        ASSERT_REFUSED("a: [1, 2\n", "m.yaml:2:1: invalid YAML: did not find expected ',' or ']' while parsing a flow sequence that starts at line 1, column 4");
+        ASSERT_REFUSED("a: ok\nb: \"abc\n", "m.yaml:3:1: invalid YAML: found unexpected end of stream while scanning a quoted scalar that starts at line 2, column 4");
+        ASSERT_REFUSED("a:\n  b: 1\n c: 2\n", "m.yaml:3:2: invalid YAML: did not find expected key while parsing a block mapping that starts at line 1, column 1");
         ASSERT_REFUSED("a: b: c\n", "m.yaml:1:5: invalid YAML: mapping values are not allowed in this context");
         ASSERT_REFUSED("\t- x\n", "m.yaml:1:1: invalid YAML: found character that cannot start any token while scanning for the next token");
         /* Invalid UTF-8 is a syntax error, never passed on. */
