@@ -194,17 +194,27 @@ static int render_container(const App *a, const Container *c, const RenderOption
                         return r;
         if (run->command) {
                 _cleanup_strv_free_ char **words = NULL;
+                bool empty = false;
                 STRV_FOREACH(w, run->command) {
-                        /* Quadlet ends Exec= at an empty word and writes ";" unquoted
-                         * (a command separator for systemd): neither can reach podman. */
-                        if (isempty(*w) || streq(*w, ";"))
+                        /* Quadlet writes ";" unquoted into ExecStart=, where systemd
+                         * reads it as a command separator: it cannot reach podman. */
+                        if (streq(*w, ";"))
                                 return -EINVAL;
-                        if ((r = strv_consume(&words, unit_quote_word(*w, true))) < 0)
+                        /* Quadlet's Exec= parser stops at an empty word ("--save ''"):
+                         * %i, empty in a unit that is not a template, passes through
+                         * Quadlet untouched and becomes the empty argument in systemd. */
+                        if (isempty(*w))
+                                empty = true;
+                        if ((r = strv_consume(&words, isempty(*w) ? strdup("%i") : unit_quote_word(*w, true))) < 0)
                                 return r;
                 }
                 _cleanup_free_ char *line = strv_join(words, " ");
-                if (!line || (r = unit_file_add_raw(u, "Container", "Exec", line)) < 0)
-                        return line ? r : -ENOMEM;
+                if (!line)
+                        return -ENOMEM;
+                if (empty && (r = unit_file_comment(u, "Container", "%i (empty here: no template) stands for each empty argument, which Exec= cannot carry.")) < 0)
+                        return r;
+                if ((r = unit_file_add_raw(u, "Container", "Exec", line)) < 0)
+                        return r;
         }
         if (c->health && (r = unit_file_add_raw(u, "Container", "Notify", "healthy")) < 0)
                 return r;

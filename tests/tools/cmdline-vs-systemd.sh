@@ -20,7 +20,7 @@ cleanup() {
 trap cleanup EXIT
 
 # The words under test, as they appear on the ExecStart= line (systemd syntax).
-words='"a b" '\''c"d'\'' \x41\s "" 100%% %%n %n $$HOME ${SP} $SP ${UNSET} x${SP}y a$SP \; ";" "x\ty" é \u00e9 '\''it\'\''s'\'' a"b c"d $$ "$$" \\ "\\\\" \101 "%%" ‘quotes’ -- --opt=a\sb'
+words='%i "a b" '\''c"d'\'' \x41\s "" 100%% %%n %n $$HOME ${SP} $SP ${UNSET} x${SP}y a$SP \; ";" "x\ty" é \u00e9 '\''it\'\''s'\'' a"b c"d $$ "$$" \\ "\\\\" \101 "%%" ‘quotes’ -- --opt=a\sb'
 
 unit="[Unit]
 Description=argv probe
@@ -66,7 +66,7 @@ for v in sc.unit_values(entries, "Service", "Environment"):
             k, _, val = w.partition("=")
             env[k] = val
 argv = sc.exec_argv(entries, "Service", "ExecStart")
-spec = {"%n": "argv-probe.service"}
+spec = {"%n": "argv-probe.service", "%i": ""}
 M0, M1 = sc.MARK_OPEN, sc.MARK_CLOSE
 want = []
 for w in argv[1:]:

@@ -151,7 +151,10 @@ def describe(argv, verb, value_opts, bool_opts, short):
 
 
 def unit_argv(path):
-    return sc.exec_argv(sc.parse_unit_file(path), "Service", "ExecStart")
+    # Specifiers that follow from the unit's name are filled in (%i is empty in a
+    # unit that is not a template); the others stay opaque.
+    spec = sc.unit_specifiers(os.path.basename(path))
+    return sc.exec_argv(sc.parse_unit_file(path), "Service", "ExecStart", spec)
 
 
 def compare_unit(native_path, quadlet_path, verb):

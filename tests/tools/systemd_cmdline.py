@@ -13,9 +13,10 @@ checked against the behaviour of systemd 252 and 257:
     \\uNNNN \\UNNNNNNNN) are decoded inside and outside quotes, any other escape
     is an error; an unquoted lone ';' separates commands, '\\;' is a literal ';';
     the first word may carry the prefixes @ - : + ! !!;
-  * specifiers are resolved per word, after unquoting: '%%' is '%', any other
-    known specifier becomes an opaque marker (so it can never compare equal to
-    the literal text), an unknown one is an error;
+  * specifiers are resolved per word, after unquoting: '%%' is '%', those the
+    caller knows (from the unit's name: unit_specifiers()) are filled in, any
+    other known specifier becomes an opaque marker (so it can never compare equal
+    to the literal text), an unknown one is an error;
   * at execution, unless the ':' prefix is given: a word that starts with '$'
     (not '${' or '$$') is replaced by the split value of that variable, '${NAME}'
     inside a word by the exact value, '$$' by '$'. Variables become markers too.
@@ -187,7 +188,8 @@ def extract_first_word(p, pos):
     return bytes(buf).decode("utf-8", "surrogateescape"), pos
 
 
-def resolve_specifiers(word):
+def resolve_specifiers(word, known=None):
+    """'%%' -> '%'; '%X' -> known['X'] when given, else an opaque marker."""
     out = []
     i = 0
     while i < len(word):
@@ -203,7 +205,7 @@ def resolve_specifiers(word):
         if s == "%":
             out.append("%")
         elif s in SPECIFIERS:
-            out.append(marker("%" + s))
+            out.append(known[s] if known and s in known else marker("%" + s))
         else:
             raise ParseError("unknown specifier %%%s in %r" % (s, word))
         i += 2
@@ -253,8 +255,9 @@ class Command:
         return "Command(%r, %r, %r)" % (self.prefixes, self.path, self.argv)
 
 
-def parse_exec(value):
-    """An Exec*= value -> [Command] with argv as the executed process sees it."""
+def parse_exec(value, specifiers=None):
+    """An Exec*= value -> [Command] with argv as the executed process sees it.
+    specifiers: values for some specifier letters ({"i": ""}); others stay markers."""
     cmds = []
     p = value
     pos = 0
@@ -267,13 +270,13 @@ def parse_exec(value):
             k = 2 if first[:2] == "!!" else 1
             prefixes += first[:k]
             first = first[k:]
-        path = resolve_specifiers(first)
+        path = resolve_specifiers(first, specifiers)
         words = []
         if "@" in prefixes:
             argv0, pos = extract_first_word(p, pos)
             if argv0 is None:
                 raise ParseError("'@' prefix without argv[0]")
-            words.append(resolve_specifiers(argv0))
+            words.append(resolve_specifiers(argv0, specifiers))
         else:
             words.append(path)
         semicolon = False
@@ -291,7 +294,7 @@ def parse_exec(value):
             w, pos = extract_first_word(p, pos)
             if w is None:
                 break
-            words.append(resolve_specifiers(w))
+            words.append(resolve_specifiers(w, specifiers))
         if ":" not in prefixes:
             words = substitute_env(words)
         cmds.append(Command(prefixes, path, words))
@@ -300,12 +303,19 @@ def parse_exec(value):
     return cmds
 
 
-def exec_argv(entries, section, key):
+def unit_specifiers(unit_name):
+    """The specifiers systemd derives from a unit's name alone (systemd.unit(5))."""
+    base, _, _suffix = unit_name.rpartition(".")
+    prefix, at, instance = base.partition("@")
+    return {"n": unit_name, "N": base, "p": prefix, "i": instance if at else ""}
+
+
+def exec_argv(entries, section, key, specifiers=None):
     """The argv of the single command of the last non-empty KEY= in SECTION."""
     vals = [v for v in unit_values(entries, section, key) if v]
     if not vals:
         raise ParseError("no %s= in [%s]" % (key, section))
-    cmds = parse_exec(vals[-1])
+    cmds = parse_exec(vals[-1], specifiers)
     if len(cmds) != 1:
         raise ParseError("%s= has %d commands, expected one" % (key, len(cmds)))
     return cmds[0].argv
@@ -345,6 +355,9 @@ def _self_test():
     eq("specifier", argv("/bin/echo %n x%ty"), ["/bin/echo", marker("%n"), "x" + marker("%t") + "y"])
     eq("escaped percent is a specifier", argv(r"/bin/echo \x25n"), ["/bin/echo", marker("%n")])
     err("unknown specifier", lambda: argv("/bin/echo %Q"))
+    eq("known specifiers", parse_exec("/bin/echo %i x%iy %n %t", unit_specifiers("a-b.service"))[0].argv,
+       ["/bin/echo", "", "xy", "a-b.service", marker("%t")])
+    eq("instance", unit_specifiers("x@inst.service")["i"], "inst")
     eq("dollar", argv("/bin/echo $$HOME \"$${PATH}\" a$$ $$$$"), ["/bin/echo", "$HOME", "${PATH}", "a$", "$$"])
     eq("variables", argv("/bin/echo $HOME ${PATH} x${A}y a$B"),
        ["/bin/echo", marker("$HOME"), marker("${PATH}"), "x" + marker("${A}") + "y", "a$B"])
