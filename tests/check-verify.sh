@@ -14,6 +14,7 @@
 # Where the tree has podman's Quadlet (trixie), the Quadlet route is verified too:
 # the services Quadlet generates from `berth render --format=quadlet`, with the
 # app's other units.
+# berth's static units (units/, as `make install` puts them) are verified as well.
 # Any output (stderr or stdout) is a failure: unknown keys and bad values are only
 # warnings to systemd-analyze. Needs root (mount, chroot).
 set -euo pipefail
@@ -130,6 +131,31 @@ for flavour in $FLAVOURS; do
       echo "FAIL $flavour: Quadlet on $(cat "$d/origin"):"; printf '%s\n' "$err" | sed 's/^/    /'; fail=1
     fi
   done
+
+  # berth's own static units, as installed (a template through an instance);
+  # /lib and /usr/lib are one directory in a merged-/usr tree.
+  static=()
+  declare -A seen=()
+  while IFS= read -r -d '' f; do
+    u=$(basename "$f")
+    [ -n "${seen[$u]:-}" ] && continue
+    seen[$u]=1
+    case $u in
+      *@.*) static+=("${u%%@.*}@verify.${u##*.}") ;;
+      *) static+=("/${f#"$merged/"}") ;;
+    esac
+  done < <(find "$merged/usr/lib/systemd/system" "$merged/lib/systemd/system" -maxdepth 1 -name 'berth*' -type f \
+             -print0 2>/dev/null)
+  unset seen
+  if ((${#static[@]})); then
+    if ! chroot "$merged" systemd-analyze verify --man=no --generators=no "${static[@]}" >"$work/out" 2>"$work/err" ||
+       [ -s "$work/err" ] || [ -s "$work/out" ]; then
+      echo "FAIL $flavour ($version), berth's static units: systemd-analyze verify:"
+      sed 's/^/    /' "$work/err" "$work/out"
+      fail=1
+    fi
+    echo "check-verify: $flavour ($version): ${#static[@]} static units verified (${static[*]##*/})"
+  fi
 
   for route in native quadlet; do
     [ -d "$merged/berth-verify/$route" ] || continue
