@@ -919,6 +919,20 @@ static void test_integration(const char *tmp) {
                 CHECK(same_file(p1, in));
                 CHECK(access(out, F_OK) < 0 && errno == ENOENT);
         }
+        /* the size of a subtree as restored (restore's free-space check) */
+        {
+                _cleanup_free_ char *sub = NULL;
+                uint64_t bytes = 0;
+                if (asprintf(&sub, "%s/sub", src) < 0)
+                        abort();
+                char *sizepaths[] = { sub, NULL }, *all[] = { src, NULL };
+                CHECK_INT(restic_snapshot_size(&repo, first_id, sizepaths, &bytes, &res, &err), 0);
+                CHECK_RES(res, RESTIC_OK);
+                CHECK_INT(bytes, (3U << 20) + 1000);
+                CHECK_INT(restic_snapshot_size(&repo, first_id, all, &bytes, &res, &err), 0);
+                CHECK_RES(res, RESTIC_OK);
+                CHECK_INT(bytes, (3U << 20) + 1006);
+        }
         CHECK_INT(restic_restore(&repo, "latest", target, NULL, &res, &err), -EINVAL);
         CHECK_INT(restic_restore(&repo, "--target=/", target, NULL, &res, &err), -EINVAL);
 
