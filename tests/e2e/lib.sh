@@ -77,6 +77,11 @@ wait_for() {
   "$@"
 }
 
+# app_put NAME APP < YAML - install /etc/berth/apps/APP.yaml and reload (the generator
+# runs); app_remove NAME APP - remove it and reload. Neither starts or stops anything.
+app_put()    { machine_write "$1" "/etc/berth/apps/$2.yaml" && machine_exec "$1" systemctl daemon-reload; }
+app_remove() { machine_exec "$1" rm -f "/etc/berth/apps/$2.yaml" && machine_exec "$1" systemctl daemon-reload; }
+
 # http_get NAME URL - body of URL, fetched with curl inside the machine.
 http_get() { machine_exec "$1" curl -fsS --max-time 10 "$2"; }
 

@@ -26,7 +26,7 @@ usage() { sed -n '3,6s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 # otherwise its machines were kept (--keep) or left by a run that was killed.
 run_is_live() {
   local p; p=$(cat "$1/owner" 2>/dev/null) || return 1
-  tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | grep -q 'run\.sh'
+  tr '\0' ' ' 2>/dev/null < "/proc/$p/cmdline" | grep -q 'run\.sh'
 }
 
 # "RUN_DIR NAME" for each machine of runs that are over (ALL=1: of every run), newest first.
@@ -129,6 +129,7 @@ cleanup() {
   for m in "$E2E_RUN"/machines/*/; do
     [ -d "$m" ] && machine_destroy "$(basename "$m")"
   done
+  _machine_bridge_cleanup "be2e-$$"
   rm -rf "$E2E_RUN"
   rmdir "$E2E_VAR/runs" /sys/fs/cgroup/{unified,systemd}/"$E2E_CG" 2>/dev/null
   true
@@ -211,9 +212,12 @@ for flavour in "${flavours[@]}"; do
     fi
     dt0=$(date +%s%N)
     if [ "$keep" = 0 ]; then
+      # In parallel: a machine on a link takes ~2 s to go (the kernel removing its veth).
       for m in "$E2E_RUN"/machines/*/; do
-        [ -d "$m" ] && machine_destroy "$(basename "$m")"
+        [ -d "$m" ] && machine_destroy "$(basename "$m")" &
       done
+      wait
+      _machine_bridge_cleanup "be2e-$$"   # (when both left at once, neither removed it)
     fi
     row "$flavour" "$stem" "$([ "$rc" = 0 ] && echo PASS || echo FAIL)" "$(_ms_since "$st0")" \
       "$up_ms" "$suite_ms" "$(_ms_since "$dt0")" "${counts:-}"

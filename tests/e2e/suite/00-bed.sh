@@ -32,7 +32,7 @@ check "berth-prepare in /usr/libexec/berth"                    t_prepare
 
 # ---------------------------------------------------------------- generator on daemon-reload
 # enabled: false keeps the app out of multi-user.target: nothing starts it at the reboot below.
-machine_write "$M" /etc/berth/apps/bedcheck.yaml <<'EOF'
+t_put() { app_put "$M" bedcheck <<'EOF'
 schema: 1
 name: Bed check
 enabled: false
@@ -42,9 +42,10 @@ containers:
     command: ["httpd", "-f", "-p", "8080", "-h", "/www"]
     ports: ["127.0.0.1:18080:8080/tcp"]
 EOF
+}
 t_loaded()        { [ "$(unit_prop "$M" "$1" LoadState)" = loaded ]; }
 t_not_found()     { [ "$(unit_prop "$M" "$1" LoadState)" = not-found ]; }
-check    "systemctl daemon-reload"                             machine_exec "$M" systemctl daemon-reload
+check    "manifest into /etc/berth/apps, daemon-reload"        t_put
 check_eq "berth-bedcheck-web.service from /run/systemd/generator" \
          /run/systemd/generator/berth-bedcheck-web.service     unit_prop "$M" berth-bedcheck-web.service FragmentPath
 check_eq "its SourcePath is the manifest" \
@@ -53,8 +54,7 @@ check    "berth-bedcheck.target and -prepare.service loaded"   eval 't_loaded be
 check    "enabled: false: not wanted by multi-user.target" \
          machine_exec "$M" test ! -e /run/systemd/generator/multi-user.target.wants/berth-bedcheck.target
 check    "still no failed units"                               no_failed_units "$M"
-machine_exec "$M" rm -f /etc/berth/apps/bedcheck.yaml
-check    "manifest removed, daemon-reload"                     machine_exec "$M" systemctl daemon-reload
+check    "manifest removed, daemon-reload"                     app_remove "$M" bedcheck
 check    "units gone"                                          t_not_found berth-bedcheck-web.service
 
 # ---------------------------------------------------------------- podman under systemd
