@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <json-c/json.h>
 #include <sodium.h>
+#include <stdarg.h>
 #include <sys/stat.h>
 
 #include "fs_util.h"
@@ -15,7 +16,7 @@
 
 #define PASSWORD_LENGTH 48U
 #define ENV_FILE_MAX (1U << 20)
-#define STDERR_KEEP (64U << 10)   /* bytes of stderr kept for classification */
+#define STDERR_KEEP (64U << 10)   /* bytes of stderr kept (at least) for classification */
 #define ERROR_LINES 8U            /* lines of it in a returned error */
 #define ERROR_MAX 2048U
 
@@ -109,7 +110,6 @@ static int set_error(char **ret_error, int r, const char *fmt, ...) {
                 if (vasprintf(&m, fmt, ap) < 0)
                         m = NULL;
                 va_end(ap);
-                free(*ret_error);
                 *ret_error = m;
         }
         return r;
@@ -324,8 +324,8 @@ static void run_done(Run *run) {
 static int tail_append(Run *run, const char *line, size_t len) {
         char *t;
 
-        if (len > STDERR_KEEP)
-                line += len - STDERR_KEEP, len = STDERR_KEEP;
+        if (len > STDERR_KEEP / 2)
+                line += len - STDERR_KEEP / 2, len = STDERR_KEEP / 2;
         t = realloc(run->tail, run->tail_len + len + 2);
         if (!t)
                 return -ENOMEM;
@@ -334,8 +334,9 @@ static int tail_append(Run *run, const char *line, size_t len) {
         run->tail_len += len;
         t[run->tail_len++] = '\n';
         t[run->tail_len] = 0;
-        if (run->tail_len > STDERR_KEEP) {
-                /* Drop whole lines from the front. */
+        if (run->tail_len > 2 * STDERR_KEEP) {
+                /* Drop whole lines from the front, down to STDERR_KEEP (not at
+                 * every line: a backup may report 100000 unreadable files). */
                 char *cut = memchr(t + run->tail_len - STDERR_KEEP, '\n', STDERR_KEEP);
                 size_t drop = cut ? (size_t) (cut + 1 - t) : run->tail_len - STDERR_KEEP;
                 memmove(t, t + drop, run->tail_len - drop + 1);
@@ -372,6 +373,12 @@ static int on_stderr(const char *line, size_t len, void *userdata) {
         }
 }
 
+static const char *json_str(json_object *o, const char *key) {
+        json_object *x;
+        return json_object_object_get_ex(o, key, &x) && json_object_is_type(x, json_type_string) ? json_object_get_string(x)
+                                                                                                 : NULL;
+}
+
 /* One line of `restic ls --json`: a file node below one of the paths adds its
  * size (0.14 marks nodes with struct_type, 0.17+ with message_type). */
 static int add_node_size(Run *run, const char *line, size_t len) {
@@ -381,17 +388,14 @@ static int add_node_size(Run *run, const char *line, size_t len) {
         o = json_tokener_parse(line);
         if (!o)
                 return len == 0 ? 0 : -EBADMSG;
-        if (((json_object_object_get_ex(o, "struct_type", &x) || json_object_object_get_ex(o, "message_type", &x)) &&
-             streq(json_object_get_string(x), "node")) &&
-            json_object_object_get_ex(o, "type", &x) && streq(json_object_get_string(x), "file") &&
-            json_object_object_get_ex(o, "path", &x) && (path = json_object_get_string(x))) {
+        if ((streq_ptr(json_str(o, "struct_type"), "node") || streq_ptr(json_str(o, "message_type"), "node")) &&
+            streq_ptr(json_str(o, "type"), "file") && (path = json_str(o, "path")))
                 STRV_FOREACH(p, run->size_under)
                         if (path_is_under(path, *p)) {
-                                if (json_object_object_get_ex(o, "size", &x))
-                                        run->size_total += (uint64_t) json_object_get_int64(x);
+                                if (json_object_object_get_ex(o, "size", &x) && json_object_is_type(x, json_type_int))
+                                        run->size_total += json_object_get_uint64(x);
                                 break;
                         }
-        }
         json_object_put(o);
         return 0;
 }

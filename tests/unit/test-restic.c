@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "fs_util.h"
 #include "restic.h"
@@ -79,6 +80,89 @@ static void repo_set(ResticRepo *r, const char *repository, const char *password
         r->password_file = strdup(password_file ?: "/nonexistent");
         if (!r->repository || !r->password_file)
                 abort();
+}
+
+/* ---- spawn_run_streams, through which restic is read ---- */
+
+typedef struct Lines {
+        char **out, **err;
+        int stop_after; /* > 0: fail the run at that stdout line */
+} Lines;
+
+static int collect_out(const char *line, size_t len, void *userdata) {
+        Lines *l = userdata;
+        if (strlen(line) != len || strv_extend(&l->out, line) < 0)
+                return -EIO;
+        if (l->stop_after > 0 && (int) strv_length(l->out) >= l->stop_after)
+                return -ECANCELED;
+        return 0;
+}
+
+static int collect_err(const char *line, size_t len, void *userdata) {
+        Lines *l = userdata;
+        return strlen(line) != len || strv_extend(&l->err, line) < 0 ? -EIO : 0;
+}
+
+static void test_spawn_streams(const char *tmp) {
+        SpawnStreams s = { .stdout_fd = -1, .on_stdout = collect_out, .on_stderr = collect_err };
+        Lines l = {};
+        int st = -1;
+
+        s.userdata = &l;
+        {
+                /* lines apart, a last line without newline, empty lines kept */
+                char *argv[] = { "/bin/sh", "-c", "printf 'a\\nbb\\n'; printf 'err1\\n\\nerr2' >&2; printf '\\ntail'; exit 7", NULL };
+                CHECK_INT(spawn_run_streams(argv, NULL, &s, &st), 0);
+                CHECK_INT(st, 7);
+                CHECK_INT(strv_length(l.out), 4);
+                if (strv_length(l.out) == 4)
+                        CHECK(streq(l.out[0], "a") && streq(l.out[1], "bb") && streq(l.out[2], "") && streq(l.out[3], "tail"));
+                CHECK_INT(strv_length(l.err), 3);
+                if (strv_length(l.err) == 3)
+                        CHECK(streq(l.err[0], "err1") && streq(l.err[1], "") && streq(l.err[2], "err2"));
+                strv_free(TAKE_PTR(l.out));
+                strv_free(TAKE_PTR(l.err));
+        }
+        {
+                /* a line longer than any one read */
+                char *argv[] = { "/bin/sh", "-c", "head -c 300000 /dev/zero | tr '\\0' x; echo; echo after", NULL };
+                CHECK_INT(spawn_run_streams(argv, NULL, &s, &st), 0);
+                CHECK_INT(strv_length(l.out), 2);
+                CHECK(l.out && strlen(l.out[0]) == 300000 && strspn(l.out[0], "x") == 300000);
+                strv_free(TAKE_PTR(l.out));
+        }
+        {
+                /* stdout into a caller's fd, stderr still read */
+                _cleanup_free_ char *path = NULL, *text = NULL;
+                _cleanup_close_ int fd = -EBADF;
+                char *argv[] = { "/bin/sh", "-c", "echo to-file; echo to-stderr >&2", NULL };
+                if (asprintf(&path, "%s/spawn-out", tmp) < 0)
+                        abort();
+                fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+                s.stdout_fd = fd;
+                CHECK_INT(spawn_run_streams(argv, NULL, &s, &st), 0);
+                s.stdout_fd = -1;
+                CHECK_INT(st, 0);
+                CHECK(!l.out);
+                CHECK(read_file(path, 4096, &text, NULL) >= 0 && streq(text, "to-file\n"));
+                CHECK(strv_length(l.err) == 1 && streq(l.err[0], "to-stderr"));
+                strv_free(TAKE_PTR(l.err));
+        }
+        {
+                /* a callback's error stops the child at once */
+                char *argv[] = { "/bin/sh", "-c", "echo one; exec sleep 30", NULL };
+                time_t t0 = time(NULL);
+                l.stop_after = 1;
+                CHECK_INT(spawn_run_streams(argv, NULL, &s, &st), -ECANCELED);
+                CHECK(time(NULL) - t0 < 10);
+                l.stop_after = 0;
+                strv_free(TAKE_PTR(l.out));
+        }
+        {
+                char *argv[] = { "/nonexistent/restic", "version", NULL };
+                CHECK_INT(spawn_run_streams(argv, NULL, &s, &st), -ENOENT);
+        }
+        strv_free(l.err);
 }
 
 /* ---- redaction ---- */
@@ -1180,6 +1264,7 @@ int main(void) {
         unsetenv("RESTIC_PASSWORD");
         unsetenv("RESTIC_REPOSITORY");
 
+        test_spawn_streams(tmp);
         test_redact();
         test_redact_output();
         test_env_file(tmp);
