@@ -807,10 +807,61 @@ typedef struct Progress {
         unsigned calls;
         double last;
         bool went_back;
+        /* while restic runs: its argv and environment, seen in /proc */
+        const char *repository, *password;
+        int argv_checked;   /* 1: seen and clean, -1: a credential in argv */
+        bool env_has_repo;
 } Progress;
+
+/* NUL-separated /proc/PID/<what> as read. */
+static char *proc_read(pid_t pid, const char *what, size_t *ret_len) {
+        _cleanup_free_ char *path = NULL;
+        char *text = NULL;
+        if (asprintf(&path, "/proc/%d/%s", (int) pid, what) < 0 || read_file(path, 1U << 20, &text, ret_len) < 0)
+                return NULL;
+        return text;
+}
+
+static bool mem_contains(const char *hay, size_t len, const char *needle) {
+        return memmem(hay, len, needle, strlen(needle)) != NULL;
+}
+
+/* Our restic child's argv must hold neither the repository nor the password;
+ * its environment holds the repository. */
+static void check_child_argv(Progress *pr) {
+        DIR *d = opendir("/proc");
+        struct dirent *de;
+
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                pid_t pid = (pid_t) atoi(de->d_name);
+                _cleanup_free_ char *stat = NULL, *cmd = NULL, *env = NULL;
+                const char *close_paren;
+                size_t cl = 0, el = 0;
+                int ppid = 0;
+
+                if (pid <= 0 || !(stat = proc_read(pid, "stat", NULL)) || !(close_paren = strrchr(stat, ')')) ||
+                    sscanf(close_paren + 1, " %*c %d", &ppid) != 1 || ppid != (int) getpid())
+                        continue;
+                if (!(cmd = proc_read(pid, "cmdline", &cl)) || !mem_contains(cmd, cl, "backup"))
+                        continue;
+                pr->argv_checked = mem_contains(cmd, cl, pr->repository) || mem_contains(cmd, cl, pr->password) ? -1 : 1;
+                env = proc_read(pid, "environ", &el);
+                if (env) {
+                        _cleanup_free_ char *want = NULL;
+                        if (asprintf(&want, "RESTIC_REPOSITORY=%s", pr->repository) < 0)
+                                abort();
+                        pr->env_has_repo = mem_contains(env, el, want);
+                }
+        }
+        closedir(d);
+}
 
 static void on_progress(const ResticProgress *p, void *userdata) {
         Progress *pr = userdata;
+        if (pr->repository && pr->argv_checked == 0)
+                check_child_argv(pr);
         pr->calls++;
         if (p->percent_done < pr->last)
                 pr->went_back = true;
@@ -934,6 +985,10 @@ static void test_integration(const char *tmp) {
                 CHECK_INT(restic_env_file_parse(path, &repo.env, &err), 0);
         }
         CHECK_INT(restic_default_password_ensure(&repo), 1);
+        _cleanup_free_ char *password = NULL;
+        CHECK(read_file(repo.password_file, 4096, &password, NULL) >= 0);
+        pr.repository = repo.repository;
+        pr.password = strempty(password);
 
         /* missing → RESTIC_NO_REPOSITORY, then initialised */
         CHECK_INT(restic_check_access(&repo, &res, &err), 0);
@@ -963,6 +1018,9 @@ static void test_integration(const char *tmp) {
                         fprintf(stderr, "  backup: %s\n", err);
                 CHECK(pr.calls >= 1);
                 CHECK(!pr.went_back);
+                /* credentials reach restic through its environment, never argv */
+                CHECK_INT(pr.argv_checked, 1);
+                CHECK(pr.env_has_repo);
                 CHECK(sum.snapshot_id && strlen(sum.snapshot_id) >= 8);
                 CHECK_INT(sum.files_new, 4);
                 CHECK_INT(sum.total_files_processed, 4);
