@@ -2,10 +2,11 @@
  * Credentials reach restic only through its environment (RESTIC_PASSWORD_FILE,
  * the administrator's environment file) — never argv, never a log line; every
  * repository URL shown to a human goes through restic_redact(). restic's exit
- * codes are classified (0.17+: 3 partial, 10 no repository, 11 locked, 12 wrong
- * password); older restic (Debian 12 ships 0.14) reports these as 1, so the
- * classification also reads its stderr. Parsing of restic's --json output lives
- * in restic_json.[ch]. */
+ * codes are classified (3 partial, 0.14 included; 0.17+: 10 no repository, 11
+ * locked, 12 wrong password); older restic (Debian 12 ships 0.14) reports the
+ * last three as 1, so the classification also reads its stderr. Parsing of
+ * restic's --json output lives in restic_json.[ch], redaction in
+ * restic_redact.c. */
 #pragma once
 
 #include <stdbool.h>
