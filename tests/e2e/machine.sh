@@ -36,12 +36,19 @@ machine_nspawn_pid() {
 
 machine_running() { machine_nspawn_pid "$1" >/dev/null; }
 
-# PID (host view) of the guest's PID 1: the payload, nspawn's only child.
+# PID (host view) of the guest's PID 1. nspawn's child is at first a transient "outer
+# child" that forks PID 1 and exits (nspawn then reaps PID 1 as a subreaper): the
+# leader is the child that is PID 1 in its own namespace.
 machine_leader() {
-  local np; np=$(machine_nspawn_pid "$1") || return 1
-  local c; c=$(cat "/proc/$np/task/$np/children" 2>/dev/null) || return 1
-  c=${c%% *}; [ -n "$c" ] || return 1
-  echo "$c"
+  local np c key inner kids=(); np=$(machine_nspawn_pid "$1") || return 1
+  read -ra kids 2>/dev/null < "/proc/$np/task/$np/children"
+  for c in "${kids[@]}"; do
+    # "NSpid: <pid here> <pid in its namespace>"
+    while read -r key _ inner _; do
+      [ "$key" = NSpid: ] && [ "$inner" = 1 ] && { echo "$c"; return 0; }
+    done 2>/dev/null < "/proc/$c/status"
+  done
+  return 1
 }
 
 # machine_create NAME - overlay root over the cached tree, berth installed into it.
@@ -174,7 +181,8 @@ machine_exec() {
   nsenter -t "$leader" -a -- env -i PATH="$E2E_GUEST_PATH" HOME=/root LANG=C.UTF-8 \
     TERM=dumb SYSTEMD_PAGER=cat SYSTEMD_COLORS=0 "$@" <&0 &
   p=$!
-  _nsenter_guard "$p" &
+  # (Its own stdio: a $(machine_exec …) must not wait for the guard's sleep.)
+  _nsenter_guard "$p" </dev/null >/dev/null 2>&1 &
   g=$!
   wait "$p" 2>/dev/null; rc=$?   # (no "Killed" notice when the guest dies under it)
   kill "$g" 2>/dev/null; wait "$g" 2>/dev/null

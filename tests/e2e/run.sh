@@ -1,7 +1,7 @@
 #!/bin/bash
 # run.sh - berth's booted-systemd end-to-end bed (see README.md beside this file).
 #
-#   tests/e2e/run.sh [--flavour trixie|bookworm|all] [--keep] [SUITE...]
+#   tests/e2e/run.sh [--flavour trixie|bookworm|all] [--parallel] [--keep] [SUITE...]
 #   tests/e2e/run.sh --shell MACHINE     shell inside a running machine (kept or in a run)
 #   tests/e2e/run.sh --clean             power off and remove the machines of finished runs
 #
@@ -69,6 +69,7 @@ do_shell() {
 
 flavours=(trixie bookworm)
 keep=0
+parallel=0
 suites=()
 while [ $# -gt 0 ]; do
   case $1 in
@@ -77,6 +78,7 @@ while [ $# -gt 0 ]; do
       shift 2 ;;
     --flavour=*|--flavor=*) set -- --flavour "${1#*=}" "${@:2}" ;;
     --keep) keep=1; shift ;;
+    --parallel) parallel=1; shift ;;
     --shell) [ $# -ge 2 ] || usage; do_shell "$2" ;;
     --clean) do_clean; exit 0 ;;
     -h|--help) usage ;;
@@ -105,6 +107,26 @@ else
     [ -n "$found" ] || { e2e_log "no suite '$want' in $HERE/suite"; exit 2; }
     selected+=("$found")
   done
+fi
+
+# --parallel: one run per flavour, side by side (the suites mostly wait on systemd and
+# podman, so two flavours share two CPUs well); their lines are prefixed by the flavour.
+if [ "$parallel" = 1 ] && [ ${#flavours[@]} -gt 1 ]; then
+  export E2E_RESULTS=${E2E_RESULTS:-$E2E_VAR/results/$(date +%Y%m%d-%H%M%S)-$$}
+  # Build once here: two `make install` must not compile side by side.
+  make -s -C "$E2E_SRC" all >/dev/null || { e2e_log "make all failed"; exit 1; }
+  t0=$(date +%s%N) pids=() rc=0 keepopt=()
+  [ "$keep" = 1 ] && keepopt=(--keep)
+  trap 'kill -TERM "${pids[@]}" 2>/dev/null; wait; exit 130' INT TERM
+  for f in "${flavours[@]}"; do
+    "$0" --flavour "$f" "${keepopt[@]}" "${selected[@]}" \
+      > >(sed -u "s/^/[$f] /") 2>&1 &
+    pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p" || rc=1; done
+  echo "==== parallel run of ${flavours[*]}: $(_ms_since "$t0") ms wall; results in $E2E_RESULTS"
+  [ "$rc" = 0 ] && echo "e2e: PASS" || echo "e2e: FAIL"
+  exit "$rc"
 fi
 
 kept=$(kept_machines | cut -d' ' -f2 | xargs)
