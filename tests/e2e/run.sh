@@ -56,15 +56,17 @@ do_clean() {
 }
 
 do_shell() {
-  local want=$1 run name
+  local want=$1 run name found=
   while read -r run name; do
-    [ "$name" = "$want" ] || continue
-    E2E_RUN=$run machine_running "$name" || continue
-    E2E_RUN=$run machine_exec "$name" bash -l
-    exit $?
+    [ "$name" = "$want" ] && E2E_RUN=$run machine_running "$name" && { found=$run; break; }
   done < <(ALL=1 kept_machines)
-  e2e_log "no running machine named '$want' (machines: $(ALL=1 kept_machines | cut -d' ' -f2 | xargs))"
-  exit 1
+  if [ -z "$found" ]; then
+    e2e_log "no running machine named '$want' (machines: $(ALL=1 kept_machines | cut -d' ' -f2 | xargs))"
+    exit 1
+  fi
+  # (outside the loop: the shell reads our stdin, not the list above)
+  E2E_RUN=$found machine_exec "$want" bash -l
+  exit $?
 }
 
 flavours=(trixie bookworm)
