@@ -265,6 +265,33 @@ TEST(test_limits) {
                 free(s);
         }
 
+        /* Many keys in one mapping load in linear time (duplicates are found
+         * through an index), and a duplicate among them is still found. */
+        for (int dup = 0; dup <= 1; dup++) {
+                size_t n = (YAML_MAX_NODES - 1) / 2, len = 0;
+                FILE *f = open_memstream(&s, &len);
+                double t0, ms;
+                ASSERT(f);
+                for (size_t i = 0; i < n; i++)
+                        fprintf(f, "k%zu: %zu\n", dup && i == n - 1 ? (size_t) 12345 : i, i);
+                fclose(f);
+                t0 = test_now_ms();
+                if (!dup) {
+                        doc = load_ok(s);
+                        ASSERT_EQ(doc->root->n, n);
+                        ASSERT_STREQ(node_get(doc->root, "k99998")->value, "99998");
+                        doc = yaml_doc_free(doc);
+                } else {
+                        ASSERT_ERR(yaml_load_string("m.yaml", s, len, &doc, &d), EINVAL);
+                        ASSERT_DIAG1(&d, "m.yaml:99999:1: duplicate key 'k12345', first given at line 12346, column 1");
+                        diag_clear(&d);
+                }
+                ms = test_now_ms() - t0;
+                if (ms > 3000)
+                        test_fail(__FILE__, __LINE__, "%zu keys took %.0f ms, expected well under a second", n, ms);
+                free(s);
+        }
+
         /* Size: exactly the limit loads (a comment), one byte more does not. */
         s = malloc(YAML_MAX_FILE_SIZE + 2);
         ASSERT(s);
