@@ -1,6 +1,7 @@
 /* fuzz-manifest — load, validate and render one manifest from arbitrary bytes:
  * yaml_load_string → manifest_to_app → render_systemd + render_quadlet →
- * unit_set_print, for the system and the user scope. An input may carry
+ * unit_set_print, for the system and the user scope, checking that the unit
+ * text reads back as written (check_unit_text). An input may carry
  * drop-ins after lines reading exactly "#dropin": each part is loaded on its
  * own and merged into the first, as app_source_load does with <id>.yaml.d/.
  * Nothing may crash, leak, or read out of bounds, whatever the bytes. */
@@ -22,6 +23,87 @@ static FILE *devnull(void) {
         return f;
 }
 
+_noreturn_ static void broken(const char *unit, const char *line, const char *why) {
+        fprintf(stderr, "fuzz-manifest: %s: %s:\n  %s\n", unit, why, line);
+        abort();
+}
+
+/* An oracle beyond "no crash": whatever a manifest holds, the unit text must
+ * read back as written. No control characters but newlines; a continued line
+ * is never a comment (systemd would drop it); every other line is empty, a
+ * comment, a [Section] or Key=value; '%' only as "%%" or as one of the
+ * specifiers berth writes itself (BERTH_SPECIFIERS); '$' in command lines
+ * (Exec*) only as "$$". */
+/* %n: PODMAN_SYSTEMD_UNIT=%n; %i: an empty argument in Quadlet's Exec=. */
+#define BERTH_SPECIFIERS "ni"
+
+static void check_unit_text(const char *unit, const char *text) {
+        bool continued = false;
+        size_t len = strlen(text);
+
+        if (len == 0 || text[len - 1] != '\n')
+                broken(unit, "", "does not end with a newline");
+        for (const char *p = text; *p;) {
+                const char *e = strchr(p, '\n'), *q;
+                _cleanup_free_ char *line = strndup(p, (size_t) (e - p));
+                bool exec = false, escaped = false;
+
+                if (!line)
+                        abort();
+                q = line;
+                for (const char *c = line; *c; c++)
+                        if ((unsigned char) *c < 0x20 || *c == 0x7f)
+                                broken(unit, line, "control character");
+                while (*q == ' ' || *q == '\t')
+                        q++;
+                if (continued) {
+                        if (*q == '#' || *q == ';')
+                                broken(unit, line, "continuation line that systemd reads as a comment");
+                        exec = true; /* only command lines are wrapped */
+                } else if (*q == 0 || *q == '#')
+                        goto next;
+                else if (*q == '[') {
+                        if (line[strlen(line) - 1] != ']')
+                                broken(unit, line, "bad section header");
+                        goto next;
+                } else {
+                        const char *eq = strchr(line, '=');
+                        if (!eq || eq == line || strspn(line, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-") != (size_t) (eq - line))
+                                broken(unit, line, "neither a comment, a section nor Key=value");
+                        exec = startswith(line, "Exec") != NULL;
+                        q = eq + 1;
+                }
+                for (const char *c = q; *c; c++) {
+                        if (*c == '%') {
+                                if (c[1] == '%')
+                                        c++;
+                                else if (!c[1] || !strchr(BERTH_SPECIFIERS, c[1]))
+                                        broken(unit, line, "a '%' that systemd expands as a specifier");
+                        } else if (*c == '$' && exec) {
+                                if (c[1] != '$')
+                                        broken(unit, line, "a '$' that systemd expands as a variable");
+                                c++;
+                        }
+                }
+                for (const char *c = line; *c; c++)
+                        escaped = escaped ? false : *c == '\\';
+                continued = escaped;
+        next:
+                p = e + 1;
+        }
+        if (continued)
+                broken(unit, "", "ends inside a continued line");
+}
+
+static void check_units(const UnitSet *s) {
+        for (size_t i = 0; i < s->n_files; i++) {
+                _cleanup_free_ char *text = NULL;
+                if (unit_file_to_string(s->files[i], &text) < 0)
+                        continue;
+                check_unit_text(s->files[i]->name, text);
+        }
+}
+
 static void render_all(const App *a, BerthScope scope) {
         char state[] = "/var/lib/berth", runtime[] = "/run/berth";
         BerthPaths paths = { .scope = scope, .state_dir = state, .runtime_dir = runtime };
@@ -30,10 +112,12 @@ static void render_all(const App *a, BerthScope scope) {
 
         render_options_default(&o, &paths);
         if (render_systemd(a, &o, &s) >= 0) {
+                check_units(&s);
                 (void) unit_set_print(&s, devnull());
                 unit_set_done(&s);
         }
         if (render_quadlet(a, &o, &s) >= 0) {
+                check_units(&s);
                 (void) unit_set_print(&s, devnull());
                 unit_set_done(&s);
         }
