@@ -26,7 +26,7 @@
 set -uo pipefail
 cd "${BERTH_SRC:-$(dirname "$0")/..}"
 BUILD=${BUILD:-build}
-BUILD_ABS=$PWD/$BUILD
+case $BUILD in /*) BUILD_ABS=$BUILD ;; *) BUILD_ABS=$PWD/$BUILD ;; esac
 LIBEXECDIR=${LIBEXECDIR:-/usr/libexec/berth}
 UPDATE=${UPDATE_GOLDEN:-0}
 export LC_ALL=C

@@ -13,7 +13,7 @@
 set -uo pipefail
 cd "${BERTH_SRC:-$(dirname "$0")/..}"
 BUILD=${BUILD:-build}
-BERTH=$PWD/$BUILD/berth
+case $BUILD in /*) BERTH=$BUILD/berth ;; *) BERTH=$PWD/$BUILD/berth ;; esac
 fail=0
 
 # validate DIR FILE: runs berth validate on DIR/FILE from DIR; prints its output
