@@ -66,10 +66,33 @@ const char *node_type_name(const Node *n) {
 typedef struct Loader {
         yaml_parser_t parser;
         const char *file;
+        const char *data; /* the input, for positions of reader errors */
+        size_t len;
         Diagnostics *diag;
         size_t n_nodes;
         unsigned depth;
 } Loader;
+
+/* libyaml's reader (invalid UTF-8, control characters) reports a byte offset
+ * only, no mark: count lines and characters up to it as libyaml's scanner
+ * does (line breaks: \n, \r, \r\n, NEL, LS, PS; a column is a character). */
+static Position offset_position(const Loader *l, size_t offset) {
+        const unsigned char *d = (const unsigned char *) l->data;
+        Position p = { .file = l->file, .line = 1, .column = 1 };
+
+        offset = MIN(offset, l->len);
+        for (size_t i = 0; i < offset; i++) {
+                if (d[i] == '\n' || (d[i] == '\r' && !(i + 1 < offset && d[i + 1] == '\n')) ||
+                    (d[i] == 0xc2 && i + 1 < offset && d[i + 1] == 0x85) ||
+                    (d[i] == 0xe2 && i + 2 < offset && d[i + 1] == 0x80 && (d[i + 2] == 0xa8 || d[i + 2] == 0xa9))) {
+                        p.line++;
+                        p.column = 1;
+                        i += d[i] == 0xc2 ? 1 : d[i] == 0xe2 ? 2 : 0;
+                } else if ((d[i] & 0xc0) != 0x80 && !(i == 0 && offset >= 3 && d[0] == 0xef && d[1] == 0xbb && d[2] == 0xbf))
+                        p.column++; /* a character starts here (a leading BOM is none) */
+        }
+        return p;
+}
 
 static void loader_error_at(Loader *l, const yaml_mark_t *m, const char *fmt, const char *arg) _printf_(3, 0);
 static void loader_error_at(Loader *l, const yaml_mark_t *m, const char *fmt, const char *arg) {
@@ -92,6 +115,14 @@ static int loader_next(Loader *l, yaml_event_t *ev) {
                 };
                 if (l->parser.error == YAML_MEMORY_ERROR)
                         return -ENOMEM;
+                if (l->parser.error == YAML_READER_ERROR) {
+                        p = offset_position(l, l->parser.problem_offset);
+                        if (l->parser.problem_value >= 0)
+                                diag_add(l->diag, &p, "invalid YAML: %s (byte 0x%02X), expected UTF-8 text", l->parser.problem ?: "unreadable input", (unsigned) l->parser.problem_value & 0xffU);
+                        else
+                                diag_add(l->diag, &p, "invalid YAML: %s, expected UTF-8 text", l->parser.problem ?: "unreadable input");
+                        return -EINVAL;
+                }
                 /* Where the unfinished construct began, when that is elsewhere: an
                  * unclosed '[' is only noticed at the end of the file. */
                 if (l->parser.context &&
@@ -374,7 +405,7 @@ static int load_stream(Loader *l, Node **ret) {
 
 int yaml_load_string(const char *name, const char *data, size_t len, YamlDoc **ret, Diagnostics *diag) {
         _cleanup_(yaml_doc_freep) YamlDoc *d = NULL;
-        Loader l = { .diag = diag };
+        Loader l = { .diag = diag, .data = data, .len = len };
         int r;
 
         if (len > YAML_MAX_FILE_SIZE) {

@@ -336,15 +336,15 @@ TEST(test_documents_and_syntax) {
         ASSERT_REFUSED("a:\n  b: 1\n c: 2\n", "m.yaml:3:2: invalid YAML: did not find expected key while parsing a block mapping that starts at line 1, column 1");
         ASSERT_REFUSED("a: b: c\n", "m.yaml:1:5: invalid YAML: mapping values are not allowed in this context");
         ASSERT_REFUSED("\t- x\n", "m.yaml:1:1: invalid YAML: found character that cannot start any token while scanning for the next token");
-        /* Invalid UTF-8 is a syntax error, never passed on. */
-        {
-                Diagnostics d = {};
-                YamlDoc *doc = NULL;
-                ASSERT_ERR(yaml_load_string("m.yaml", "a: \xff\n", 6, &doc, &d), EINVAL);
-                ASSERT_EQ(d.n, 1);
-                ASSERT(startswith(d.items[0].message, "invalid YAML: "));
-                diag_clear(&d);
-        }
+        /* Invalid UTF-8 and raw control characters are refused by libyaml's
+         * reader, which gives a byte offset only: the position is counted from
+         * it (lines broken as libyaml breaks them, columns in characters). */
+        ASSERT_REFUSED("a: \xff\n", "m.yaml:1:4: invalid YAML: invalid leading UTF-8 octet (byte 0xFF), expected UTF-8 text");
+        ASSERT_REFUSED("a: 1\nb: \"\xe6\x97\xa5\x01\"\n", "m.yaml:2:6: invalid YAML: control characters are not allowed (byte 0x01), expected UTF-8 text");
+        ASSERT_REFUSED("a: 1\r\nb: 2\rc: \"\xc2\x85x\xe2\x80\xa8\xef\xbb\xbf\x02\"\n",
+                       "m.yaml:5:2: invalid YAML: control characters are not allowed (byte 0x02), expected UTF-8 text");
+        ASSERT_REFUSED("\xef\xbb\xbf" "a: \"\x7f\"\n", "m.yaml:1:5: invalid YAML: control characters are not allowed (byte 0x7F), expected UTF-8 text");
+        ASSERT_REFUSED("a:\n  - \"\xc0\x8a\"\n", "m.yaml:2:6: invalid YAML: invalid length of a UTF-8 sequence, expected UTF-8 text");
 }
 
 TEST(test_load_file_errors) {
