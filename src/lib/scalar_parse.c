@@ -168,7 +168,8 @@ int parse_cpus(const char *s, unsigned *ret_milli) {
                 return -EINVAL;
         for (size_t i = fl; i < 3; i++)
                 frac *= 10;
-        if (whole * 1000 + frac == 0)
+        /* The same range as whole numbers: above 0, at most 4096 CPUs. */
+        if (whole * 1000 + frac == 0 || whole * 1000 + frac > 4096 * 1000)
                 return -EINVAL;
         *ret_milli = (unsigned) (whole * 1000 + frac);
         return 0;

@@ -177,6 +177,7 @@ TEST(test_cpus) {
         cpus_ok("00.5", 500);
         cpus_ok("4096", 4096000);
         cpus_ok("4095.999", 4095999);
+        cpus_ok("4096.000", 4096000);
 
         cpus_bad("");
         cpus_bad("0");
@@ -185,6 +186,8 @@ TEST(test_cpus) {
         cpus_bad("0.0001");
         cpus_bad("1.2345");
         cpus_bad("4097");
+        cpus_bad("4096.001"); /* the limit holds with decimals too */
+        cpus_bad("4096.5");
         cpus_bad(".5");
         cpus_bad("1.");
         cpus_bad("1.2.3");
