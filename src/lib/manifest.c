@@ -882,9 +882,19 @@ static Position port_position(const Ctx *c, const Container *ct, size_t k) {
         return (Position) {};
 }
 
-/* No address, 0.0.0.0 or :: binds every address of the host. */
-static bool host_ip_any(const char *ip) {
-        return !ip || streq(ip, "0.0.0.0") || streq(ip, "::");
+/* Whether two publications of one port/protocol bind a common address: no
+ * address is every address; 0.0.0.0 is every IPv4 and :: every IPv6 address
+ * (a pair of them for one port is the usual way to publish on both). */
+static bool host_ips_overlap(const char *a, const char *b) {
+        bool v6a, v6b;
+
+        if (!a || !b || streq(a, b))
+                return true;
+        v6a = strchr(a, ':');
+        v6b = strchr(b, ':');
+        if (v6a != v6b)
+                return false;
+        return streq(a, v6a ? "::" : "0.0.0.0") || streq(b, v6b ? "::" : "0.0.0.0");
 }
 
 static void check_port_clashes(Ctx *c) {
@@ -899,7 +909,7 @@ static void check_port_clashes(Ctx *c) {
                                         const PortMap *y = &a->containers[j].ports[q];
                                         if (x->host_port != y->host_port || !streq(x->protocol, y->protocol))
                                                 continue;
-                                        if (!host_ip_any(x->host_ip) && !host_ip_any(y->host_ip) && !streq(x->host_ip, y->host_ip))
+                                        if (!host_ips_overlap(x->host_ip, y->host_ip))
                                                 continue;
                                         clash = a->containers[j].name;
                                 }
