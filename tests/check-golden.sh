@@ -42,10 +42,12 @@ if [ "$(id -u)" = 0 ]; then
   as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 fi
 
-# normalise CASE_ABS < in > out
+# normalise CASE_ABS < in > out  (the case's directories, or their copies in
+# the work directory, read as the real search path)
 normalise() {
-  local c=$1
+  local c=$1 in=$work/$(basename "$1")/in
   sed -e "s|$c/apps|/etc/berth/apps|g" -e "s|$c/vendor|/usr/lib/berth/apps|g" \
+      -e "s|$in/apps|/etc/berth/apps|g" -e "s|$in/vendor|/usr/lib/berth/apps|g" \
       -e "s|$work/[a-z]*|@OUT@|g" |
   if [ "$LIBEXECDIR" != /usr/libexec/berth ]; then sed -e "s|$LIBEXECDIR/|/usr/libexec/berth/|g"; else cat; fi
 }
@@ -86,12 +88,14 @@ for case_dir in tests/golden/*/; do
   [ -d "$c/apps" ] || { echo "FAIL $name: no apps/"; fail=1; continue; }
   n=$((n + 1))
   out=$work/$name
-  mkdir -p "$out/normal" "$out/early" "$out/late"
+  mkdir -p "$out/normal" "$out/early" "$out/late" "$out/in"
+  # The generator reads a copy that nobody can read, whatever the checkout's umask.
+  cp -a "$c/apps" "$out/in/apps"
+  dirs=$out/in/apps
+  if [ -d "$c/vendor" ]; then cp -a "$c/vendor" "$out/in/vendor"; dirs=$dirs:$out/in/vendor; fi
+  conf=/nonexistent/berth.conf
+  if [ -f "$c/berth.conf" ]; then cp "$c/berth.conf" "$out/in/berth.conf"; conf=$out/in/berth.conf; fi
   chmod -R a+rwX "$out"
-  dirs=$c/apps
-  [ -d "$c/vendor" ] && dirs=$dirs:$c/vendor
-  conf=$c/berth.conf
-  [ -f "$conf" ] || conf=/nonexistent/berth.conf
   scope_env=(SYSTEMD_SCOPE=system)
   if [ -f "$c/scope" ] && [ "$(cat "$c/scope")" = user ]; then
     scope_env=(SYSTEMD_SCOPE=user HOME=/home/alice XDG_RUNTIME_DIR=/run/user/1000)
