@@ -17,8 +17,9 @@
 set -euo pipefail
 cd "${BERTH_SRC:-$(dirname "$0")/..}"
 BUILD=${BUILD:-build}
-BERTH=$PWD/$BUILD/berth
-GENERATOR=$PWD/$BUILD/berth-generator
+case $BUILD in /*) ;; *) BUILD=$PWD/$BUILD ;; esac
+BERTH=$BUILD/berth
+GENERATOR=$BUILD/berth-generator
 TOOLS=$PWD/tests/tools
 # shellcheck source=tests/tools/render-sets.sh
 . tests/tools/render-sets.sh
