@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "app_control.h"
 #include "app_lock.h"
 #include "backup.h"
 #include "fs_util.h"
@@ -335,11 +336,11 @@ int app_backup(const BackupContext *c, BackupResult *ret) {
                         fail(&r, "cannot stop the app for a quiesced backup: no connection to systemd");
                         goto post;
                 }
-                step(c, 6, "Stopping %s for a consistent backup", target);
+                step(c, 6, "Stopping app '%s' for a consistent backup", a->id);
                 stopped = true;
-                q = systemd_unit_job(c->bus, "StopUnit", target, true, 10 * 60 * USEC_PER_SEC, &res);
-                if (q < 0 || !streq(res, "done")) {
-                        fail(&r, "stopping %s failed: %s", target, q < 0 ? strerror(-q) : res);
+                q = app_stop_wait(c->bus, a, 10 * 60 * USEC_PER_SEC, &res);
+                if (q < 0 || res) {
+                        fail(&r, "stopping app '%s' failed: %s", a->id, q < 0 ? strerror(-q) : res);
                         goto restart;
                 }
         }
@@ -375,7 +376,7 @@ restart:
                 _cleanup_free_ char *res = NULL;
                 (void) app_lock_downgrade(c->lock_fd);
                 step(c, 6, "Starting %s again", target);
-                q = systemd_unit_job(c->bus, "StartUnit", target, true, 20 * 60 * USEC_PER_SEC, &res);
+                q = app_start_wait(c->bus, a, 20 * 60 * USEC_PER_SEC, &res);
                 if (q < 0 || !streq(res, "done"))
                         warn(&r, "starting %s again failed: %s", target, q < 0 ? strerror(-q) : res);
         }

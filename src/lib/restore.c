@@ -7,6 +7,7 @@
 #include <sys/statvfs.h>
 #include <time.h>
 
+#include "app_control.h"
 #include "app_lock.h"
 #include "fs_util.h"
 #include "restore.h"
@@ -375,11 +376,11 @@ int app_restore(const RestoreContext *c, const RestoreRequest *req, RestoreResul
                 _cleanup_free_ char *res = NULL;
                 j.app_was_running = true;
                 t_stop = now_mono();
-                step(c, 6, "Stopping %s", target);
+                step(c, 6, "Stopping app '%s'", c->app->id);
                 stopped = true;
-                q = systemd_unit_job(c->bus, "StopUnit", target, true, 10 * 60 * USEC_PER_SEC, &res);
-                if (q < 0 || !streq(res, "done")) {
-                        q = failf(&r, RESTORE_FAILED, "stopping %s failed: %s", target, q < 0 ? strerror(-q) : res);
+                q = app_stop_wait(c->bus, c->app, 10 * 60 * USEC_PER_SEC, &res);
+                if (q < 0 || res) {
+                        q = failf(&r, RESTORE_FAILED, "stopping app '%s' failed: %s", c->app->id, q < 0 ? strerror(-q) : res);
                         goto abort;
                 }
         }
@@ -458,7 +459,7 @@ int app_restore(const RestoreContext *c, const RestoreRequest *req, RestoreResul
         if (stopped) {
                 _cleanup_free_ char *res = NULL;
                 step(c, 6, "Starting %s", target);
-                q = systemd_unit_job(c->bus, "StartUnit", target, true, 20 * 60 * USEC_PER_SEC, &res);
+                q = app_start_wait(c->bus, c->app, 20 * 60 * USEC_PER_SEC, &res);
                 r.downtime = now_mono() - t_stop;
                 if (q < 0 || !streq(res, "done"))
                         step(c, 4, "Starting %s after the restore failed (%s); the restored data is in place", target,
@@ -507,7 +508,7 @@ restart:
                 _cleanup_free_ char *res = NULL;
                 (void) app_lock_downgrade(c->lock_fd);
                 step(c, 6, "Starting %s again, with its old data", target);
-                (void) systemd_unit_job(c->bus, "StartUnit", target, true, 20 * 60 * USEC_PER_SEC, &res);
+                (void) app_start_wait(c->bus, c->app, 20 * 60 * USEC_PER_SEC, &res);
         }
         q = 0;
 done:

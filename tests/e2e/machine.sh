@@ -349,7 +349,8 @@ machine_save_diag() {
   mkdir -p "$out"
   cp "$d/console.log" "$out/console.log" 2>/dev/null
   if machine_running "$name"; then
-    machine_exec "$name" journalctl -b --no-pager -o short-monotonic > "$out/journal.txt" 2>&1
+    # Every boot: a reboot in a suite must not hide what happened before it.
+    machine_exec "$name" journalctl --no-pager -o short-monotonic > "$out/journal.txt" 2>&1
     machine_exec "$name" journalctl --list-boots --no-pager > "$out/boots.txt" 2>&1
     machine_exec "$name" systemctl --failed --no-pager > "$out/failed.txt" 2>&1
     machine_exec "$name" systemctl list-units --all --no-pager 'berth*' > "$out/berth-units.txt" 2>&1

@@ -50,7 +50,9 @@ containers:
     user: "33:33"
     command: ["sh", "-c", "rm -f /data/ready; sleep 3; echo db-data > /data/ready; exec httpd -f -p 5432 -h /data"]
     volumes: ["dbdata:/data"]
-    health: {cmd: ["sh", "-c", "test -s /data/ready"], interval: 1s, timeout: 2s, retries: 3}
+    # ready after 3 s: failed checks before then must not count (podman 4.3 counts
+    # them from the first second without a start period, and kills the container)
+    health: {cmd: ["sh", "-c", "test -s /data/ready"], interval: 1s, timeout: 2s, retries: 3, start_period: 10s}
   api:
     image: localhost/busybox:e2e
     command: ["sh", "-c", "mkdir -p /tmp/srv && wget -q -O /tmp/srv/from-db http://db:5432/ready && exec httpd -f -p 8081 -h /tmp/srv"]
@@ -111,7 +113,11 @@ containers()  { case $1 in web) echo http ;; stack) echo db api web ;; built) ec
 no_containers() { [ -z "$(machine_exec "$M" podman ps -q --filter "label=berth.app=$1")" ]; }
 nrestarts()   { unit_prop "$M" "berth-$1-$2.service" NRestarts; }
 start_app()   { machine_exec "$M" systemctl start "berth-$1.target" && all_active "$1"; }
-stop_app()    { machine_exec "$M" systemctl stop "berth-$1.target" && wait_for 30 no_containers "$1"; }
+# Stop the target and every unit of the app in one call: systemctl then waits for all of
+# them. (The target alone stops first — it is ordered after its containers — and
+# `systemctl stop` of it returns while they are still stopping.)
+app_units()   { local c; echo "berth-$1.target"; for c in $(containers "$1"); do echo "berth-$1-$c.service"; done; }
+stop_app()    { machine_exec "$M" systemctl stop $(app_units "$1") && no_containers "$1"; }
 units_gone()  { [ "$(unit_prop "$M" "berth-$1.target" LoadState)" = not-found ]; }
 secret_sum()  { machine_exec "$M" sh -c 'md5sum < /var/lib/berth/secrets/web/token | cut -c1-32'; }
 
