@@ -231,6 +231,29 @@ if has_app web; then
 fi
 check "no failed units after reboot"                   no_failed
 
+# --- secret leak scan --------------------------------------------------------------------
+# No generated secret value in any unit file, `systemctl show` of any unit, `podman
+# inspect` of any container, the journal (every field of every entry), or a process's
+# command line. (The container's own environment holds it, by design.)
+t_no_leak() {
+  # shellcheck disable=SC2016 # expanded by the guest's sh
+  machine_exec "$M" sh -c '
+    set -u
+    vals=$(mktemp); found=0
+    for f in /var/lib/berth/secrets/*/*; do [ -f "$f" ] && { cat "$f"; echo; } ; done > "$vals"
+    [ -s "$vals" ] || { echo "no secrets to look for"; exit 1; }
+    scan() { if grep -aqF -f "$vals"; then echo "LEAK in $1"; found=1; fi; }
+    cat /run/systemd/generator/* /run/systemd/generator/*/* /etc/systemd/system/*.service 2>/dev/null | scan "unit files"
+    systemctl show --all "*" 2>/dev/null | scan "systemctl show"
+    podman inspect $(podman ps -aq) 2>/dev/null | scan "podman inspect"
+    podman secret inspect $(podman secret ls -q) 2>/dev/null | scan "podman secret inspect"
+    journalctl -o export --no-pager 2>/dev/null | scan "the journal"
+    ps -eo args | scan "process command lines"
+    echo "$(wc -l < "$vals") secret value(s) looked for"
+    rm -f "$vals"; exit $found'
+}
+check "no secret value leaked anywhere" t_no_leak
+
 # --- uninstall --------------------------------------------------------------------------
 for a in "${APPS[@]}"; do
   check "$a: stop, remove the manifest, reload"        eval "stop_app $a && app_remove \"\$M\" $a"
