@@ -121,8 +121,9 @@ build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRC)
 check: all $(UNIT_TESTS) $(FUZZ_TARGETS:%=$(B)/fuzz/%-replay)
 	@BUILD=$(B) LIBEXECDIR=$(LIBEXECDIR) tests/run-checks.sh
 
+# Both flavours (podman 5 and podman 4.3) side by side; the lifecycle matrix twice.
 e2e: all
-	tests/e2e/run.sh
+	LIFECYCLE_ROUNDS=$${LIFECYCLE_ROUNDS:-2} tests/e2e/run.sh --flavour all --parallel
 
 bench: all
 	bench/run-all.sh
