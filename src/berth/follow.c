@@ -4,7 +4,14 @@
 #include <time.h>
 
 #include "follow.h"
+#include "app.h"
 #include "log.h"
+
+static usec_t now(clockid_t id) {
+        struct timespec ts;
+        clock_gettime(id, &ts);
+        return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / 1000;
+}
 
 sd_journal *cli_journal_open(const char *unit) {
         _cleanup_free_ char *match = NULL;
@@ -16,10 +23,10 @@ sd_journal *cli_journal_open(const char *unit) {
         r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM);
         if (r >= 0)
                 r = sd_journal_add_match(j, match, 0);
+        /* From now on: seeking to the tail and back one entry misplaces the
+         * cursor when the unit has no entry yet (its first run). */
         if (r >= 0)
-                r = sd_journal_seek_tail(j);
-        if (r >= 0)
-                r = sd_journal_previous(j); /* at the end: only new entries follow */
+                r = sd_journal_seek_realtime_usec(j, now(CLOCK_REALTIME));
         if (r < 0) {
                 log_errno(LOG_WARNING_LEVEL, r, "Cannot follow the journal, showing the outcome only");
                 return sd_journal_close(j), NULL;

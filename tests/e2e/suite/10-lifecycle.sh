@@ -183,6 +183,7 @@ check "no failed units after install" no_failed
 # --- the matrix, ROUNDS times -------------------------------------------------------------
 for ((round = 1; round <= ROUNDS; round++)); do
   note "round $round of $ROUNDS"
+  r_pass=$_e2e_pass r_fail=$_e2e_fail r_t0=$(date +%s%N)
   for a in "${APPS[@]}"; do
     check "$a: stop: units inactive, containers gone" stop_app "$a"
     check "$a: stopped app is unreachable"            unreachable "$a"
@@ -201,6 +202,8 @@ for ((round = 1; round <= ROUNDS; round++)); do
       check "$a: healthy and reachable again"          wait_for 60 reachable "$a"
     fi
   done
+  # one line per round, for bench/soak
+  note "round-result $round $((_e2e_pass - r_pass)) passed $((_e2e_fail - r_fail)) failed $(_ms_since "$r_t0") ms"
 done
 check "no failed units after the matrix" no_failed
 
