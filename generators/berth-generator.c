@@ -75,6 +75,8 @@ static void warn_userns_collisions(char *const *ids) {
                                 pairs[n_pairs++] = (AppPair) { slots[i].app, slots[j].app };
                         }
         }
+        if (n_pairs == 0)
+                return;
         qsort(pairs, n_pairs, sizeof(AppPair), pair_compare);
         for (size_t k = 0; k < n_pairs; k++) {
                 uint32_t base = userns_base(ids[pairs[k].first]);
