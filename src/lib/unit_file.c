@@ -17,12 +17,11 @@ UnitFile *unit_file_new(const char *name) {
 UnitFile *unit_file_free(UnitFile *u) {
         if (!u)
                 return NULL;
-        for (size_t i = 0; i < u->n; i++) {
-                free(u->lines[i].section);
-                free(u->lines[i].key);
-                free(u->lines[i].value);
+        for (size_t i = 0; i < u->n_sections; i++) {
+                free(u->sections[i].name);
+                free(u->sections[i].text);
         }
-        free(u->lines);
+        free(u->sections);
         free(u->header);
         free(u->name);
         free(u);
@@ -38,42 +37,101 @@ int unit_file_set_header(UnitFile *u, const char *text) {
         return 0;
 }
 
-/* Takes ownership of value. */
-static int push(UnitFile *u, const char *section, const char *key, char *value) {
-        UnitLine *t;
-        UnitLine l = {};
+/* Room for n more bytes and a NUL. The text grows by doubling: a container's
+ * [Service] section takes a few KiB, added a line at a time. */
+static int section_reserve(UnitSection *s, size_t n) {
+        size_t cap = s->cap ?: 256;
+        char *t;
 
-        if (!value)
-                return -ENOMEM;
-        l.section = strdup(section);
-        l.key = key ? strdup(key) : NULL;
-        l.value = value;
-        if (!l.section || (key && !l.key))
-                goto oom;
-        t = realloc(u->lines, sizeof(UnitLine) * (u->n + 1));
+        if (s->len + n + 1 <= s->cap)
+                return 0;
+        while (cap < s->len + n + 1)
+                cap *= 2;
+        t = realloc(s->text, cap);
         if (!t)
-                goto oom;
-        u->lines = t;
-        u->lines[u->n++] = l;
+                return -ENOMEM;
+        s->text = t;
+        s->cap = cap;
         return 0;
-oom:
-        free(l.section);
-        free(l.key);
-        free(l.value);
-        return -ENOMEM;
+}
+
+static UnitSection *section_get(UnitFile *u, const char *section) {
+        UnitSection s = {}, *t;
+        int k;
+
+        for (size_t i = 0; i < u->n_sections; i++)
+                if (streq(u->sections[i].name, section))
+                        return &u->sections[i];
+        s.name = strdup(section);
+        k = s.name ? asprintf(&s.text, "[%s]\n", section) : -1;
+        if (k < 0) {
+                free(s.name);
+                return NULL;
+        }
+        s.len = (size_t) k;
+        s.cap = s.len + 1;
+        t = reallocarray(u->sections, u->n_sections + 1, sizeof(UnitSection));
+        if (!t) {
+                free(s.name);
+                free(s.text);
+                return NULL;
+        }
+        u->sections = t;
+        u->sections[u->n_sections] = s;
+        return &u->sections[u->n_sections++];
+}
+
+/* Starts a line of section: "key=" (or "# " for a comment, key NULL), with room
+ * for a value of up to n bytes. Returns where the value goes; line_end()
+ * completes the line. On failure (NULL) no line is added, though its section may
+ * have been: the caller gives up on the file. */
+static char *line_begin(UnitFile *u, const char *section, const char *key, size_t n, UnitSection **ret) {
+        UnitSection *s = section_get(u, section);
+        size_t k = key ? strlen(key) : 1;
+        char *p;
+
+        if (!s || section_reserve(s, k + 1 + n + 1) < 0)
+                return NULL;
+        p = s->text + s->len;
+        if (key) {
+                p = mempcpy(p, key, k);
+                *p++ = '=';
+        } else {
+                *p++ = '#';
+                *p++ = ' ';
+        }
+        *ret = s;
+        return p;
+}
+
+static int line_end(UnitSection *s, char *end) {
+        *end++ = '\n';
+        *end = 0;
+        s->len = (size_t) (end - s->text);
+        return 0;
+}
+
+static int add_line(UnitFile *u, const char *section, const char *key, const char *value) {
+        size_t n = strlen(value);
+        UnitSection *s;
+        char *p = line_begin(u, section, key, n, &s);
+
+        if (!p)
+                return -ENOMEM;
+        return line_end(s, mempcpy(p, value, n));
 }
 
 int unit_file_comment(UnitFile *u, const char *section, const char *text) {
-        return push(u, section, NULL, strdup(text));
+        return add_line(u, section, NULL, text);
 }
 
 int unit_file_add_raw(UnitFile *u, const char *section, const char *key, const char *value) {
-        return push(u, section, key, strdup(value));
+        return add_line(u, section, key, value);
 }
 
 int unit_file_add_rawf(UnitFile *u, const char *section, const char *key, const char *fmt, ...) {
+        _cleanup_free_ char *v = NULL;
         va_list ap;
-        char *v;
         int r;
 
         va_start(ap, fmt);
@@ -81,57 +139,85 @@ int unit_file_add_rawf(UnitFile *u, const char *section, const char *key, const 
         va_end(ap);
         if (r < 0)
                 return -ENOMEM;
-        return push(u, section, key, v);
+        return add_line(u, section, key, v);
 }
 
-char *unit_escape_specifiers(const char *s) {
+static size_t escaped_specifiers_len(const char *s) {
         size_t n = 0;
-        char *r, *p;
 
         for (const char *c = s; *c; c++)
                 n += *c == '%' ? 2 : 1;
-        r = p = malloc(n + 1);
-        if (!r)
-                return NULL;
+        return n;
+}
+
+/* Writes s with '%' doubled at p; returns the end. */
+static char *escape_specifiers_to(char *p, const char *s) {
         for (const char *c = s; *c; c++) {
                 *p++ = *c;
                 if (*c == '%')
                         *p++ = '%';
         }
-        *p = 0;
+        return p;
+}
+
+char *unit_escape_specifiers(const char *s) {
+        char *r = malloc(escaped_specifiers_len(s) + 1);
+
+        if (!r)
+                return NULL;
+        *escape_specifiers_to(r, s) = 0;
         return r;
 }
 
 int unit_file_add_text(UnitFile *u, const char *section, const char *key, const char *text) {
-        char *v = unit_escape_specifiers(text);
-        size_t l;
+        UnitSection *s;
+        char *v = line_begin(u, section, key, escaped_specifiers_len(text), &s), *end;
 
         if (!v)
                 return -ENOMEM;
+        end = escape_specifiers_to(v, text);
         /* Plain values are not C-unescaped, so a trailing backslash cannot be
          * written: it would join the next line. Drop it (only free text, such as
          * Description=, goes through here). */
-        l = strlen(v);
-        while (l > 0 && v[l - 1] == '\\')
-                v[--l] = 0;
-        return push(u, section, key, v);
+        while (end > v && end[-1] == '\\')
+                end--;
+        return line_end(s, end);
 }
 
-char *unit_quote_word(const char *s, bool for_exec) {
+/* Characters that make a word need quotes (a switch, not strchr() per
+ * character: every argument of every ExecStart= passes through here). */
+static bool word_char_needs_quotes(char c) {
+        switch (c) {
+        case ' ':
+        case '\t':
+        case '"':
+        case '\'':
+        case '\\':
+        case ';':
+                return true;
+        default:
+                return false;
+        }
+}
+
+/* The length of s as a unit_quote_word() word, and whether it gets quotes. */
+static size_t quoted_word_len(const char *s, bool for_exec, bool *ret_quote) {
         /* A word starting with '#' would begin a continuation line of a wrapped
          * command as a comment, which systemd drops: quote it. */
         bool quote = !*s || *s == '#';
         size_t n = 0;
-        char *r, *p;
 
         for (const char *c = s; *c; c++) {
-                if (strchr(" \t\"'\\;", *c))
+                if (word_char_needs_quotes(*c))
                         quote = true;
                 n += (*c == '%' || (for_exec && *c == '$') || *c == '\\' || *c == '"') ? 2 : 1;
         }
-        r = p = malloc(n + 3);
-        if (!r)
-                return NULL;
+        *ret_quote = quote;
+        return n + (quote ? 2 : 0);
+}
+
+/* Writes the word at p; returns the end. */
+static char *quote_word_to(char *p, const char *s, bool for_exec, bool quote) {
         if (quote)
                 *p++ = '"';
         for (const char *c = s; *c; c++) {
@@ -145,87 +231,94 @@ char *unit_quote_word(const char *s, bool for_exec) {
         }
         if (quote)
                 *p++ = '"';
-        *p = 0;
+        return p;
+}
+
+char *unit_quote_word(const char *s, bool for_exec) {
+        bool quote;
+        char *r = malloc(quoted_word_len(s, for_exec, &quote) + 1);
+
+        if (!r)
+                return NULL;
+        *quote_word_to(r, s, for_exec, quote) = 0;
         return r;
 }
 
 int unit_file_add_word(UnitFile *u, const char *section, const char *key, const char *word) {
-        return push(u, section, key, unit_quote_word(word, false));
+        UnitSection *s;
+        bool quote;
+        char *v = line_begin(u, section, key, quoted_word_len(word, false, &quote), &s);
+
+        if (!v)
+                return -ENOMEM;
+        return line_end(s, quote_word_to(v, word, false, quote));
+}
+
+/* Between words: with wrap, the program and its verb on the first line, then
+ * one word per continuation line, so that each option can be audited on its own. */
+static const char *exec_separator(size_t i, bool wrap) {
+        return !wrap || i == 1 ? " " : " \\\n        ";
 }
 
 int unit_file_add_exec(UnitFile *u, const char *section, const char *key, const char *prefix,
                        char *const *argv, bool wrap) {
-        _cleanup_strv_free_ char **words = NULL;
-        int r;
+        size_t n = strlen(strempty(prefix)), i;
+        UnitSection *s;
+        char *p;
+        bool quote;
 
-        STRV_FOREACH(a, argv) {
-                r = strv_consume(&words, unit_quote_word(*a, true));
-                if (r < 0)
-                        return r;
-        }
-        if (!words)
+        if (!argv || !argv[0])
                 return -EINVAL;
-        if (!isempty(prefix)) {
-                char *first;
-                if (asprintf(&first, "%s%s", prefix, words[0]) < 0)
-                        return -ENOMEM;
-                free(words[0]);
-                words[0] = first;
-        }
-        if (!wrap)
-                return push(u, section, key, strv_join(words, " "));
-
-        /* The program and its verb on the first line, then one word per
-         * continuation line, so that each option can be audited on its own. */
-        _cleanup_free_ char *out = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&out, &len);
-        if (!f)
+        /* Measured first, then written in place: no copy per word. */
+        for (i = 0; argv[i]; i++)
+                n += (i > 0 ? strlen(exec_separator(i, wrap)) : 0) + quoted_word_len(argv[i], true, &quote);
+        p = line_begin(u, section, key, n, &s);
+        if (!p)
                 return -ENOMEM;
-        for (size_t i = 0; words[i]; i++) {
+        p = stpcpy(p, strempty(prefix));
+        for (i = 0; argv[i]; i++) {
                 if (i > 0)
-                        fputs(i == 1 ? " " : " \\\n        ", f);
-                fputs(words[i], f);
+                        p = stpcpy(p, exec_separator(i, wrap));
+                (void) quoted_word_len(argv[i], true, &quote);
+                p = quote_word_to(p, argv[i], true, quote);
         }
-        if (fclose(f) != 0)
-                return -ENOMEM;
-        return push(u, section, key, TAKE_PTR(out));
+        return line_end(s, p);
+}
+
+size_t unit_file_iovec_max(const UnitFile *u) {
+        return 1 + 2 * u->n_sections;
+}
+
+size_t unit_file_to_iovec(const UnitFile *u, struct iovec *iov) {
+        size_t n = 0;
+
+        if (u->header)
+                iov[n++] = (struct iovec) { u->header, strlen(u->header) };
+        for (size_t i = 0; i < u->n_sections; i++) {
+                /* A blank line between the header and sections. */
+                if (i > 0 || u->header)
+                        iov[n++] = (struct iovec) { (char *) "\n", 1 };
+                iov[n++] = (struct iovec) { u->sections[i].text, u->sections[i].len };
+        }
+        return n;
 }
 
 int unit_file_to_string(const UnitFile *u, char **ret) {
-        _cleanup_strv_free_ char **sections = NULL;
-        _cleanup_free_ char *out = NULL;
-        size_t len = 0;
-        FILE *f;
-        int r;
+        _cleanup_free_ struct iovec *iov = calloc(unit_file_iovec_max(u), sizeof(struct iovec));
+        size_t n, len = 0;
+        char *out, *p;
 
-        for (size_t i = 0; i < u->n; i++)
-                if (!strv_contains(sections, u->lines[i].section)) {
-                        r = strv_extend(&sections, u->lines[i].section);
-                        if (r < 0)
-                                return r;
-                }
-        f = open_memstream(&out, &len);
-        if (!f)
+        if (!iov)
                 return -ENOMEM;
-        if (u->header)
-                fputs(u->header, f);
-        STRV_FOREACH(s, sections) {
-                if (s != sections || u->header)
-                        fputc('\n', f);
-                fprintf(f, "[%s]\n", *s);
-                for (size_t i = 0; i < u->n; i++) {
-                        const UnitLine *l = &u->lines[i];
-                        if (!streq(l->section, *s))
-                                continue;
-                        if (l->key)
-                                fprintf(f, "%s=%s\n", l->key, l->value);
-                        else
-                                fprintf(f, "# %s\n", l->value);
-                }
-        }
-        if (fclose(f) != 0)
+        n = unit_file_to_iovec(u, iov);
+        for (size_t i = 0; i < n; i++)
+                len += iov[i].iov_len;
+        out = p = malloc(len + 1);
+        if (!out)
                 return -ENOMEM;
-        *ret = TAKE_PTR(out);
+        for (size_t i = 0; i < n; i++)
+                p = mempcpy(p, iov[i].iov_base, iov[i].iov_len);
+        *p = 0;
+        *ret = out;
         return 0;
 }

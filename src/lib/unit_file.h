@@ -7,20 +7,23 @@
 #pragma once
 
 #include <stdbool.h>
+#include <sys/uio.h>
 
 #include "macro.h"
 
-typedef struct UnitLine {
-        char *section;
-        char *key;     /* NULL: a comment line */
-        char *value;   /* serialised, ready to print */
-} UnitLine;
+/* A section as text, "[Name]\n" and then its lines ("Key=value\n", "# why\n")
+ * in the order they were added: the file prints itself without a copy. */
+typedef struct UnitSection {
+        char *name;
+        char *text;
+        size_t len, cap;
+} UnitSection;
 
 typedef struct UnitFile {
         char *name;    /* file name, e.g. "berth-immich.target" */
         char *header;  /* comment block at the top */
-        UnitLine *lines;
-        size_t n;
+        UnitSection *sections; /* in the order of their first directive */
+        size_t n_sections;
 } UnitFile;
 
 UnitFile *unit_file_new(const char *name);
@@ -43,6 +46,10 @@ int unit_file_add_exec(UnitFile *u, const char *section, const char *key, const 
                        char *const *argv, bool wrap);
 
 int unit_file_to_string(const UnitFile *u, char **ret);
+/* The same text as pieces for writev(), without copying it: iov has room for
+ * unit_file_iovec_max(u) of them. Returns how many it filled in. */
+size_t unit_file_iovec_max(const UnitFile *u);
+size_t unit_file_to_iovec(const UnitFile *u, struct iovec *iov);
 
 /* Escapes: exposed for tests and for the Quadlet renderer's own keys. */
 char *unit_escape_specifiers(const char *s);
