@@ -1,6 +1,8 @@
 /* unit_set.c — rendered units and their all-or-nothing writer. */
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 
 #include "strv.h"
 #include "unit_set.h"
@@ -53,30 +55,42 @@ int unit_set_link(UnitSet *s, const char *dir, const char *name) {
         return 0;
 }
 
-static int write_file_excl(int dfd, const char *name, const char *text) {
-        _cleanup_close_ int fd = -EBADF;
-        size_t len = strlen(text), off = 0;
-
-        fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-        if (fd < 0)
-                return -errno;
-        while (off < len) {
-                ssize_t k = write(fd, text + off, len - off);
+/* Writes everything in iov, however the kernel splits it. */
+static int writev_all(int fd, struct iovec *iov, size_t n) {
+        while (n > 0) {
+                ssize_t k = writev(fd, iov, (int) MIN(n, (size_t) IOV_MAX));
                 if (k < 0) {
                         if (errno == EINTR)
                                 continue;
-                        int r = -errno;
-                        (void) unlinkat(dfd, name, 0);
-                        return r;
+                        return -errno;
                 }
-                off += (size_t) k;
-        }
-        if (close(TAKE_FD(fd)) < 0) {
-                int r = -errno;
-                (void) unlinkat(dfd, name, 0);
-                return r;
+                for (; n > 0 && (size_t) k >= iov->iov_len; iov++, n--)
+                        k -= (ssize_t) iov->iov_len;
+                if (n > 0) {
+                        iov->iov_base = (char *) iov->iov_base + k;
+                        iov->iov_len -= (size_t) k;
+                }
         }
         return 0;
+}
+
+/* One writev() of the file's pieces: no copy of the text into one string. */
+static int write_file_excl(int dfd, const UnitFile *u) {
+        _cleanup_free_ struct iovec *iov = calloc(unit_file_iovec_max(u), sizeof(struct iovec));
+        _cleanup_close_ int fd = -EBADF;
+        int r;
+
+        if (!iov)
+                return -ENOMEM;
+        fd = openat(dfd, u->name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0)
+                return -errno;
+        r = writev_all(fd, iov, unit_file_to_iovec(u, iov));
+        if (r >= 0 && close(TAKE_FD(fd)) < 0)
+                r = -errno;
+        if (r < 0)
+                (void) unlinkat(dfd, u->name, 0);
+        return r;
 }
 
 int unit_set_write(const UnitSet *s, const char *dir, char **ret_failed) {
@@ -92,13 +106,7 @@ int unit_set_write(const UnitSet *s, const char *dir, char **ret_failed) {
                 goto fail;
         }
         for (size_t i = 0; i < s->n_files; i++) {
-                _cleanup_free_ char *text = NULL;
-                r = unit_file_to_string(s->files[i], &text);
-                if (r < 0) {
-                        failed = s->files[i]->name;
-                        goto fail;
-                }
-                r = write_file_excl(dfd, s->files[i]->name, text);
+                r = write_file_excl(dfd, s->files[i]);
                 if (r < 0) {
                         failed = s->files[i]->name;
                         goto fail;
