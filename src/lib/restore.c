@@ -383,6 +383,11 @@ int app_restore(const RestoreContext *c, const RestoreRequest *req, RestoreResul
                         q = failf(&r, RESTORE_FAILED, "stopping app '%s' failed: %s", c->app->id, q < 0 ? strerror(-q) : res);
                         goto abort;
                 }
+                /* Recovery must know to start the app again after a crash from here on. */
+                if ((q = swap_journal_write(c->paths, &j)) < 0) {
+                        q = failf(&r, RESTORE_FAILED, "cannot write the restore journal: %s", strerror(-q));
+                        goto abort;
+                }
         }
         reached(c, 4);
 
@@ -393,9 +398,22 @@ int app_restore(const RestoreContext *c, const RestoreRequest *req, RestoreResul
                 ResticBackupSummary sum = {};
                 ResticResult res;
 
-                for (size_t i = 0; i < n; i++)
-                        if ((q = strv_extend(&paths, t[i].live)) < 0)
-                                goto oom_q;
+                /* The app's usual backup set, not only the volumes being replaced:
+                 * then restic takes the last backup as parent and re-reads only
+                 * files changed since, so the pause does not grow with the data. */
+                if ((q = backup_paths(c->app, c->paths, &paths)) < 0)
+                        goto oom_q;
+                /* A path that does not exist (an app never backed up has no index
+                 * yet) is left out: restic would skip it silently anyway. */
+                size_t k = 0;
+                for (size_t i = 0; paths[i]; i++) {
+                        struct stat st;
+                        if (lstat(paths[i], &st) < 0)
+                                free(paths[i]);
+                        else
+                                paths[k++] = paths[i];
+                }
+                paths[k] = NULL;
                 if ((q = strv_extendf(&tags, "app:%s", c->app->id)) < 0 || (q = strv_extendf(&tags, "job:%lld", (long long) c->job_id)) < 0 ||
                     (q = strv_extend(&tags, "kind:pre-restore")) < 0)
                         goto oom_q;
