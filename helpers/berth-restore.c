@@ -53,6 +53,20 @@ static int exit_code(RestoreError e) {
         return codes[e];
 }
 
+/* Ends the job row with the outcome, so that `berth restore` can tell it. */
+static void finish(StateDb *db, int64_t job, int ret, const char *error, const RestoreResult *res) {
+        _cleanup_free_ char *stats = NULL;
+
+        if (!db || job <= 0)
+                return;
+        if (res && asprintf(&stats, "{\"downtime\":%.3f,\"fallback\":%s,\"pre_restore_snapshot\":\"%s\"}",
+                            (double) res->downtime / 1e6, res->fallback ? "true" : "false", strempty(res->pre_restore_id)) < 0)
+                stats = NULL;
+        if (state_db_job_finish(db, job, ret == 0 ? JOB_SUCCEEDED : JOB_FAILED, ret, stats, error,
+                                res ? res->snapshot_id : NULL) < 0)
+                log_warning("Failed to record the end of job %lld, ignoring", (long long) job);
+}
+
 int main(int argc, char *argv[]) {
         static const struct option options[] = {
                 { "volume", required_argument, NULL, 'v' },
@@ -64,7 +78,7 @@ int main(int argc, char *argv[]) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_strv_free_ char **volumes = NULL;
         _cleanup_close_ int lock = -EBADF;
-        _cleanup_free_ char *dbpath = NULL;
+        _cleanup_free_ char *dbpath = NULL, *error = NULL;
         BerthPaths paths = {};
         ResticRepo repo = {};
         Diagnostics diag = {};
@@ -101,38 +115,12 @@ int main(int argc, char *argv[]) {
         log_set_field("APP", id);
         log_set_field("PHASE", "restore");
 
-        r = berth_conf_load(&conf, &diag);
+        r = berth_paths_init(SCOPE_SYSTEM, &paths);
         if (r < 0) {
-                log_diagnostics(LOG_ERR_LEVEL, &diag);
-                log_errno(LOG_ERR_LEVEL, r, "Failed to load '%s'", berth_conf_path());
+                log_errno(LOG_ERR_LEVEL, r, "Failed to determine berth's directories");
                 goto out;
         }
-        r = manifest_load_by_id(SCOPE_SYSTEM, id, conf, &app, &diag);
-        if (r < 0) {
-                log_diagnostics(LOG_ERR_LEVEL, &diag);
-                if (r == -ENOENT)
-                        log_error("No app '%s' is installed (no %s.yaml in the manifest search path)", id, id);
-                else if (r == -ERFKILL)
-                        log_error("App '%s' is masked", id);
-                else
-                        log_error("The manifest of app '%s' cannot be used (see above)", id);
-                ret = 3;
-                goto out;
-        }
-        if ((r = berth_paths_init(SCOPE_SYSTEM, &paths)) < 0 || (r = restic_repo_from_conf(conf, &paths, &repo, NULL)) < 0) {
-                log_errno(LOG_ERR_LEVEL, r, "Failed to set up berth's directories and repository");
-                goto out;
-        }
-        lock = app_lock_take(&paths, id, APP_LOCK_EXCLUSIVE, false);
-        if (lock == -EWOULDBLOCK) {
-                log_error("App '%s' is busy: another operation (a backup, a restore, or its start) holds its lock; try again when it is done", id);
-                ret = 6;
-                goto out;
-        }
-        if (lock < 0) {
-                log_errno(LOG_ERR_LEVEL, lock, "Failed to take the lock of app '%s'", id);
-                goto out;
-        }
+        /* The job row first: whatever happens next is recorded in it. */
         dbpath = state_db_path(paths.state_dir);
         if (!dbpath || (r = state_db_open(dbpath, false, &db)) < 0 ||
             (r = state_db_job_begin(db, id, "restore", getenv("INVOCATION_ID"), &job)) < 0) {
@@ -141,6 +129,39 @@ int main(int argc, char *argv[]) {
         }
         snprintf(jobstr, sizeof(jobstr), "%lld", (long long) job);
         log_set_field("JOB", jobstr);
+
+        r = berth_conf_load(&conf, &diag);
+        if (r < 0) {
+                log_diagnostics(LOG_ERR_LEVEL, &diag);
+                (void) asprintf(&error, "cannot load %s", berth_conf_path());
+                goto failed;
+        }
+        r = manifest_load_by_id(SCOPE_SYSTEM, id, conf, &app, &diag);
+        if (r < 0) {
+                log_diagnostics(LOG_ERR_LEVEL, &diag);
+                if (r == -ENOENT)
+                        (void) asprintf(&error, "no app '%s' is installed (no %s.yaml in the manifest search path)", id, id);
+                else if (r == -ERFKILL)
+                        (void) asprintf(&error, "app '%s' is masked", id);
+                else
+                        (void) asprintf(&error, "the manifest of app '%s' cannot be used (see the journal)", id);
+                ret = 3;
+                goto failed;
+        }
+        r = restic_repo_from_conf(conf, &paths, &repo, &error);
+        if (r < 0) {
+                ret = 7;
+                goto failed;
+        }
+        lock = app_lock_take(&paths, id, APP_LOCK_EXCLUSIVE, false);
+        if (lock < 0) {
+                if (lock == -EWOULDBLOCK)
+                        (void) asprintf(&error, "app '%s' is busy: another operation (a backup, a restore, or its start) holds its lock; try again when it is done", id);
+                else
+                        (void) asprintf(&error, "cannot take the lock of app '%s': %s", id, strerror(-lock));
+                ret = 6;
+                goto failed;
+        }
         if (gethostname(host, sizeof(host)) < 0)
                 snprintf(host, sizeof(host), "localhost");
         host[sizeof(host) - 1] = 0;
@@ -157,24 +178,19 @@ int main(int argc, char *argv[]) {
         RestoreRequest req = { .snapshot = snapshot, .volumes = volumes };
         r = app_restore(&ctx, &req, &result);
         if (r < 0) {
-                log_errno(LOG_ERR_LEVEL, r, "Restore of app '%s' aborted", id);
-                (void) state_db_job_finish(db, job, JOB_FAILED, 1, NULL, strerror(-r), NULL);
-                goto out;
+                (void) asprintf(&error, "aborted: %s", strerror(-r));
+                goto failed;
         }
         ret = exit_code(result.error_kind);
-        {
-                _cleanup_free_ char *stats = NULL;
-                if (asprintf(&stats, "{\"downtime\":%.3f,\"fallback\":%s,\"pre_restore_snapshot\":\"%s\"}",
-                             (double) result.downtime / 1e6, result.fallback ? "true" : "false", strempty(result.pre_restore_id)) < 0)
-                        stats = NULL;
-                r = state_db_job_finish(db, job, ret == 0 ? JOB_SUCCEEDED : JOB_FAILED, ret, stats, result.error, result.snapshot_id);
-                if (r < 0)
-                        log_errno(LOG_WARNING_LEVEL, r, "Failed to record the end of job %lld, ignoring", (long long) job);
-        }
+        finish(db, job, ret, result.error, &result);
         if (ret == 0)
                 log_info("Restore of app '%s' succeeded (downtime %.1f s)", id, (double) result.downtime / 1e6);
         else
                 log_error("Restore of app '%s' failed: %s", id, strempty(result.error));
+        goto out;
+failed:
+        log_error("Restore of app '%s' failed: %s", id, error ?: "see above");
+        finish(db, job, ret, error ?: "see the journal", NULL);
 out:
         restore_result_done(&result);
         restic_repo_done(&repo);

@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <json-c/json.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "berth.h"
 #include "berth_paths.h"
@@ -14,6 +15,13 @@
 #include "state_db.h"
 #include "systemd_client.h"
 #include "unit_names.h"
+
+/* A job row this run made starts no earlier than this (the clock of one host). */
+static usec_t now_realtime(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / 1000 - USEC_PER_SEC;
+}
 
 int verb_backup(int argc, char *argv[]) {
         static const struct option options[] = {
@@ -29,6 +37,7 @@ int verb_backup(int argc, char *argv[]) {
         BerthPaths paths = {};
         SystemdJob job = {};
         Job last = {};
+        usec_t t_start = 0;
         const char *app;
         int c, r, ret = 1;
 
@@ -60,6 +69,7 @@ int verb_backup(int argc, char *argv[]) {
                 return log_errno(LOG_ERR_LEVEL, r, "Failed to connect to systemd"), 1;
         if (follow && !arg_cli.json)
                 j = cli_journal_open(unit);
+        t_start = now_realtime();
         r = systemd_job_enqueue(bus, "StartUnit", unit, &job);
         if (r < 0) {
                 log_errno(LOG_ERR_LEVEL, r, "Failed to start %s", unit);
@@ -73,7 +83,8 @@ int verb_backup(int argc, char *argv[]) {
         if (cli_follow(bus, &job, j) < 0)
                 goto out;
         if ((r = berth_paths_init(SCOPE_SYSTEM, &paths)) >= 0 && (dbpath = state_db_path(paths.state_dir)) &&
-            state_db_open(dbpath, true, &db) >= 0 && state_db_job_last(db, app, "backup", -1, &last) >= 0) {
+            state_db_open(dbpath, true, &db) >= 0 && state_db_job_last(db, app, "backup", -1, &last) >= 0 &&
+            last.started_at >= t_start) {
                 if (arg_cli.json)
                         cli_print_jobs_json(&last, 1, stdout);
                 else

@@ -4,6 +4,7 @@
  * Exit status: berth-restore's (see berth-restore(8)); 2 usage or not confirmed. */
 #include <getopt.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "app_source.h"
 #include "berth.h"
@@ -36,6 +37,13 @@ static bool confirm(const char *app, const char *snapshot, char *const *volumes)
         return answer[0] == 'y' || answer[0] == 'Y';
 }
 
+/* A job row this run made starts no earlier than this (the clock of one host). */
+static usec_t now_realtime(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / 1000 - USEC_PER_SEC;
+}
+
 int verb_restore(int argc, char *argv[]) {
         static const struct option options[] = {
                 { "volume", required_argument, NULL, 'v' },
@@ -51,6 +59,7 @@ int verb_restore(int argc, char *argv[]) {
         BerthPaths paths = {};
         SystemdJob job = {};
         Job last = {};
+        usec_t t_start = 0;
         const char *app, *snapshot;
         int c, r, ret = 1;
 
@@ -108,6 +117,7 @@ int verb_restore(int argc, char *argv[]) {
                 return log_errno(LOG_ERR_LEVEL, r, "Failed to connect to systemd"), 1;
         if (!arg_cli.json)
                 j = cli_journal_open(unit);
+        t_start = now_realtime();
         r = systemd_run_transient(bus, unit, "Restore of a berth app", cmd, env, &job);
         if (r < 0) {
                 log_errno(LOG_ERR_LEVEL, r, "Failed to start %s", unit);
@@ -117,9 +127,13 @@ int verb_restore(int argc, char *argv[]) {
                 goto out;
         if ((r = berth_paths_init(SCOPE_SYSTEM, &paths)) >= 0 && (dbpath = state_db_path(paths.state_dir)) &&
             state_db_open(dbpath, true, &db) >= 0 && state_db_job_last(db, app, "restore", -1, &last) >= 0 &&
-            last.invocation_id) {
+            last.started_at >= t_start) {
                 if (arg_cli.json)
                         cli_print_jobs_json(&last, 1, stdout);
+                else if (last.status == JOB_RUNNING)
+                        /* the unit is over but the job never ended: the helper died */
+                        printf("Job %lld: interrupted (%s); 'berth recover' finishes or undoes it\n", (long long) last.id,
+                               strempty(job.result));
                 else
                         printf("Job %lld: %s%s%s\n", (long long) last.id, job_status_to_string(last.status),
                                last.error ? ": " : "", strempty(last.error));
