@@ -7,26 +7,73 @@
 #include "strv.h"
 #include "yaml_tree.h"
 
-static Node *node_free(Node *n) {
-        if (!n)
-                return NULL;
-        free(n->value);
-        for (size_t i = 0; i < n->n; i++) {
-                if (n->keys)
-                        node_free(n->keys[i]);
-                node_free(n->items[i]);
+/* Every node, key and item list and scalar of a document comes from its arena
+ * and goes with the document at once: a manifest is a few hundred nodes, and a
+ * malloc() and free() for each of them was a third of the time spent loading. */
+typedef struct ArenaBlock ArenaBlock;
+struct ArenaBlock {
+        ArenaBlock *next;
+        size_t used, size;
+        Node data[]; /* for the alignment: the arena's largest object */
+};
+
+struct YamlArena {
+        ArenaBlock *blocks; /* the first one is being filled */
+};
+
+#define ARENA_FIRST_BLOCK (16U * 1024U)
+#define ARENA_MAX_BLOCK (1024U * 1024U)
+
+static void arena_free(YamlArena *a) {
+        if (!a)
+                return;
+        for (ArenaBlock *b = a->blocks, *next; b; b = next) {
+                next = b->next;
+                free(b);
         }
-        free(n->keys);
-        free(n->items);
-        free(n);
-        return NULL;
+        free(a);
 }
-DEFINE_TRIVIAL_CLEANUP_FUNC(Node *, node_free)
+
+static void *arena_alloc(YamlArena *a, size_t n) {
+        ArenaBlock *b = a->blocks;
+        void *p;
+
+        n = (n + _Alignof(Node) - 1) / _Alignof(Node) * _Alignof(Node);
+        if (!b || b->size - b->used < n) {
+                size_t size = b ? MIN(2 * b->size, (size_t) ARENA_MAX_BLOCK) : ARENA_FIRST_BLOCK;
+
+                b = malloc(sizeof(ArenaBlock) + MAX(size, n));
+                if (!b)
+                        return NULL;
+                *b = (ArenaBlock) { .next = a->blocks, .size = MAX(size, n) };
+                a->blocks = b;
+        }
+        p = (char *) b->data + b->used;
+        b->used += n;
+        return p;
+}
+
+/* Moves every block of from into a (nodes are merged from a drop-in). */
+static void arena_take(YamlArena *a, YamlArena *from) {
+        ArenaBlock *last = from->blocks;
+
+        if (!last)
+                return;
+        while (last->next)
+                last = last->next;
+        if (a->blocks) {
+                /* Behind the block being filled, which stays first. */
+                last->next = a->blocks->next;
+                a->blocks->next = from->blocks;
+        } else
+                a->blocks = from->blocks;
+        from->blocks = NULL;
+}
 
 YamlDoc *yaml_doc_free(YamlDoc *d) {
         if (!d)
                 return NULL;
-        node_free(d->root);
+        arena_free(d->arena);
         strv_free(d->files);
         free(d);
         return NULL;
@@ -65,6 +112,7 @@ const char *node_type_name(const Node *n) {
 
 typedef struct Loader {
         yaml_parser_t parser;
+        YamlArena *arena;
         const char *file;
         const char *data; /* the input, for positions of reader errors */
         size_t len;
@@ -142,20 +190,29 @@ static int loader_next(Loader *l, yaml_event_t *ev) {
 }
 
 /* The arrays grow by doubling, so that a long list costs O(n), not O(n^2)
- * copying. Their capacity is implied by n (no field for it): at least the next
- * power of two, so they are reallocated only when n is 0 or a power of two.
- * Removing entries (merge_node) never shrinks them, which keeps that true. */
-static int node_append(Node *parent, Node *key, Node *item) {
+ * copying. Their capacity is implied by n (no field for it): 4, then at least
+ * the next power of two, so they are moved only when n is 0 or a power of two
+ * from 4 on. Removing entries (merge_node) never shrinks them, which keeps that
+ * true. The arena keeps the old copies until the document goes. */
+static Node **node_list_grow(YamlArena *a, Node **list, size_t n) {
+        size_t cap = n ? 2 * n : 4;
+        Node **t = arena_alloc(a, sizeof(Node *) * cap);
+
+        if (t && n > 0)
+                memcpy(t, list, sizeof(Node *) * n);
+        return t;
+}
+
+static int node_append(YamlArena *a, Node *parent, Node *key, Node *item) {
         size_t n = parent->n;
 
-        if ((n & (n - 1)) == 0) {
-                size_t cap = n ? 2 * n : 1;
-                Node **items = realloc(parent->items, sizeof(Node *) * cap);
+        if (n == 0 || (n >= 4 && (n & (n - 1)) == 0)) {
+                Node **items = node_list_grow(a, parent->items, n);
                 if (!items)
                         return -ENOMEM;
                 parent->items = items;
                 if (key || parent->keys) {
-                        Node **keys = realloc(parent->keys, sizeof(Node *) * cap);
+                        Node **keys = node_list_grow(a, parent->keys, n);
                         if (!keys)
                                 return -ENOMEM;
                         parent->keys = keys;
@@ -190,13 +247,24 @@ static size_t key_hash(const char *s) {
         return (size_t) (h ^ (h >> 32));
 }
 
+/* Below this many keys a mapping is searched directly, without an index to
+ * allocate: most mappings of a manifest are that small. */
+#define KEY_INDEX_MIN 8
+
 /* Looks key up among map's keys (*ret_dup: the earlier one, or NULL) and, when
  * new, records it as the entry map->n that is about to be appended. */
 static int key_index_add(KeyIndex *ki, const Node *map, const Node *key, const Node **ret_dup) {
         size_t h;
 
+        if (map->n < KEY_INDEX_MIN) {
+                *ret_dup = NULL;
+                for (size_t i = 0; i < map->n && !*ret_dup; i++)
+                        if (streq(map->keys[i]->value, key->value))
+                                *ret_dup = map->keys[i];
+                return 0;
+        }
         if (2 * (map->n + 1) > ki->mask + 1) { /* load factor at most 1/2 */
-                size_t cap = ki->slots ? 2 * (ki->mask + 1) : 16;
+                size_t cap = ki->slots ? 2 * (ki->mask + 1) : 4 * KEY_INDEX_MIN;
                 size_t *slots = calloc(cap, sizeof(size_t));
 
                 if (!slots)
@@ -271,7 +339,7 @@ static int load_collection(Loader *l, yaml_event_t *start, Node *n) {
                 return -EINVAL;
         }
         for (;;) {
-                _cleanup_(node_freep) Node *key = NULL, *item = NULL;
+                Node *key = NULL, *item = NULL;
                 yaml_event_t ev;
 
                 r = loader_next(l, &ev);
@@ -311,33 +379,31 @@ static int load_collection(Loader *l, yaml_event_t *start, Node *n) {
                         if (r < 0)
                                 return r;
                 }
-                r = node_append(n, key, item);
+                r = node_append(l->arena, n, key, item);
                 if (r < 0)
                         return r;
-                TAKE_PTR(key);
-                TAKE_PTR(item);
         }
         l->depth--;
         return 0;
 }
 
 static int load_node(Loader *l, yaml_event_t *ev, Node **ret) {
-        _cleanup_(node_freep) Node *n = NULL;
+        Node *n;
         int r;
 
         r = check_event(l, ev);
         if (r < 0)
                 return r;
-        n = calloc(1, sizeof(Node));
+        n = arena_alloc(l->arena, sizeof(Node));
         if (!n)
                 return -ENOMEM;
-        n->pos = (Position) { .file = l->file, .line = ev->start_mark.line + 1, .column = ev->start_mark.column + 1 };
+        *n = (Node) { .pos = { .file = l->file, .line = ev->start_mark.line + 1, .column = ev->start_mark.column + 1 } };
 
         switch (ev->type) {
         case YAML_SCALAR_EVENT:
                 n->type = NODE_SCALAR;
                 n->value_len = ev->data.scalar.length;
-                n->value = malloc(n->value_len + 1);
+                n->value = arena_alloc(l->arena, n->value_len + 1);
                 if (!n->value)
                         return -ENOMEM;
                 memcpy(n->value, ev->data.scalar.value, n->value_len);
@@ -355,12 +421,12 @@ static int load_node(Loader *l, yaml_event_t *ev, Node **ret) {
                 loader_error_at(l, &ev->start_mark, "unexpected YAML event%s", "");
                 return -EINVAL;
         }
-        *ret = TAKE_PTR(n);
+        *ret = n;
         return 0;
 }
 
 static int load_stream(Loader *l, Node **ret) {
-        _cleanup_(node_freep) Node *root = NULL;
+        Node *root = NULL;
         yaml_event_t ev;
         bool in_doc = false, seen_doc = false;
         int r;
@@ -374,7 +440,7 @@ static int load_stream(Loader *l, Node **ret) {
                         break;
                 case YAML_STREAM_END_EVENT:
                         yaml_event_delete(&ev);
-                        *ret = TAKE_PTR(root);
+                        *ret = root;
                         return 0;
                 case YAML_DOCUMENT_START_EVENT:
                         if (seen_doc) {
@@ -415,10 +481,14 @@ int yaml_load_string(const char *name, const char *data, size_t len, YamlDoc **r
         d = calloc(1, sizeof(YamlDoc));
         if (!d)
                 return -ENOMEM;
+        d->arena = calloc(1, sizeof(YamlArena));
+        if (!d->arena)
+                return -ENOMEM;
         r = strv_extend(&d->files, name);
         if (r < 0)
                 return r;
         l.file = d->files[0];
+        l.arena = d->arena;
         if (!yaml_parser_initialize(&l.parser))
                 return -ENOMEM;
         yaml_parser_set_input_string(&l.parser, (const unsigned char *) data, len);
@@ -433,7 +503,7 @@ int yaml_load_string(const char *name, const char *data, size_t len, YamlDoc **r
 int yaml_load_file(const char *path, YamlDoc **ret, Diagnostics *diag) {
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *buf = NULL;
-        size_t len = 0;
+        size_t len = 0, want;
         struct stat st;
 
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -445,12 +515,18 @@ int yaml_load_file(const char *path, YamlDoc **ret, Diagnostics *diag) {
                 return -EISDIR;
         if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode) && !S_ISFIFO(st.st_mode))
                 return -EBADFD;
-        /* Read up to one byte past the limit so an oversized file is reported, not truncated. */
-        buf = malloc(YAML_MAX_FILE_SIZE + 2);
+        /* Read up to one byte past the limit so an oversized file is reported, not
+         * truncated. A regular file is read as large as fstat() says, into a buffer
+         * of that size and without a read() to see the end: the generator reads
+         * manifests by the thousand. (One that says 0 may be a kernel file.) */
+        want = YAML_MAX_FILE_SIZE + 1;
+        if (S_ISREG(st.st_mode) && st.st_size > 0)
+                want = MIN((size_t) st.st_size, want);
+        buf = malloc(want + 1);
         if (!buf)
                 return -ENOMEM;
-        for (;;) {
-                ssize_t k = read(fd, buf + len, YAML_MAX_FILE_SIZE + 1 - len);
+        while (len < want) {
+                ssize_t k = read(fd, buf + len, want - len);
                 if (k < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -459,14 +535,14 @@ int yaml_load_file(const char *path, YamlDoc **ret, Diagnostics *diag) {
                 if (k == 0)
                         break;
                 len += (size_t) k;
-                if (len > YAML_MAX_FILE_SIZE)
-                        break;
         }
         buf[len] = 0;
         return yaml_load_string(path, buf, len, ret, diag);
 }
 
-static void merge_node(Node *base, Node *add) {
+static int merge_node(YamlArena *arena, Node *base, Node *add) {
+        int r;
+
         /* base and add are mappings; add's entries move into base. */
         for (size_t i = 0; i < add->n; i++) {
                 Node *key = add->keys[i], *val = add->items[i];
@@ -478,28 +554,27 @@ static void merge_node(Node *base, Node *add) {
                 if (j < base->n) {
                         if (node_is_null(val)) {
                                 /* A null in a drop-in removes the key. */
-                                node_free(base->keys[j]);
-                                node_free(base->items[j]);
                                 memmove(base->keys + j, base->keys + j + 1, sizeof(Node *) * (base->n - j - 1));
                                 memmove(base->items + j, base->items + j + 1, sizeof(Node *) * (base->n - j - 1));
                                 base->n--;
                                 continue;
                         }
                         if (base->items[j]->type == NODE_MAPPING && val->type == NODE_MAPPING) {
-                                merge_node(base->items[j], val);
+                                r = merge_node(arena, base->items[j], val);
+                                if (r < 0)
+                                        return r;
                                 continue;
                         }
-                        node_free(base->items[j]);
                         base->items[j] = val;
-                        add->items[i] = NULL;
                         continue;
                 }
                 if (node_is_null(val))
                         continue;
-                if (node_append(base, key, val) < 0)
-                        continue; /* out of memory: the entry is dropped with add below */
-                add->keys[i] = add->items[i] = NULL;
+                r = node_append(arena, base, key, val);
+                if (r < 0)
+                        return r;
         }
+        return 0;
 }
 
 int yaml_merge(YamlDoc *base, YamlDoc *dropin, Diagnostics *diag) {
@@ -518,9 +593,11 @@ int yaml_merge(YamlDoc *base, YamlDoc *dropin, Diagnostics *diag) {
                 if (r < 0)
                         return r;
         }
+        /* The drop-in's nodes (merged or not) live on in base's arena. */
+        arena_take(base->arena, dropin->arena);
         if (!base->root)
                 base->root = TAKE_PTR(dropin->root);
         else if (base->root->type == NODE_MAPPING)
-                merge_node(base->root, dropin->root);
+                return merge_node(base->arena, base->root, dropin->root);
         return 0;
 }

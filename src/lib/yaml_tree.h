@@ -35,9 +35,12 @@ struct Node {
         size_t n;
 };
 
+typedef struct YamlArena YamlArena;
+
 typedef struct YamlDoc {
-        Node *root;   /* NULL for an empty document */
-        char **files; /* names every Position.file points into */
+        Node *root;       /* NULL for an empty document */
+        char **files;     /* names every Position.file points into */
+        YamlArena *arena; /* owns every node, list and scalar of the tree */
 } YamlDoc;
 
 YamlDoc *yaml_doc_free(YamlDoc *d);
