@@ -78,18 +78,82 @@ static int strcmp_ptr(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
+/* A search directory's manifests and drop-in directories, read once by
+ * app_sources_enumerate(), so that finding each app's files costs no failed
+ * access(), readlink() or opendir() per app and directory. */
+typedef struct DirEntry {
+        char *name;
+        unsigned char type; /* DT_* from readdir(); DT_UNKNOWN where the filesystem does not say */
+} DirEntry;
+
+typedef struct DirListing {
+        DirEntry *entries; /* sorted by name */
+        size_t n, cap;
+} DirListing;
+
+static void dir_listings_free(DirListing *l, size_t n) {
+        for (size_t i = 0; l && i < n; i++) {
+                for (size_t j = 0; j < l[i].n; j++)
+                        free(l[i].entries[j].name);
+                free(l[i].entries);
+        }
+        free(l);
+}
+
+static int dir_listing_add(DirListing *l, const char *name, unsigned char type) {
+        char *copy;
+
+        if (l->n == l->cap) {
+                size_t cap = l->cap ? 2 * l->cap : 64;
+                DirEntry *t = reallocarray(l->entries, cap, sizeof(DirEntry));
+                if (!t)
+                        return -ENOMEM;
+                l->entries = t;
+                l->cap = cap;
+        }
+        copy = strdup(name);
+        if (!copy)
+                return -ENOMEM;
+        l->entries[l->n++] = (DirEntry) { .name = copy, .type = type };
+        return 0;
+}
+
+static int entry_compare(const void *a, const void *b) {
+        return strcmp(((const DirEntry *) a)->name, ((const DirEntry *) b)->name);
+}
+
+static const DirEntry *dir_listing_find(const DirListing *l, const char *name) {
+        DirEntry key = { .name = (char *) name };
+
+        if (l->n == 0)
+                return NULL;
+        return bsearch(&key, l->entries, l->n, sizeof(DirEntry), entry_compare);
+}
+
+/* path_is_mask() for a directory entry of the given type: a regular file never
+ * masks, so it costs no readlink(). */
+static bool entry_is_mask(const char *path, unsigned char type) {
+        return type != DT_REG && path_is_mask(path);
+}
+
 /* Drop-ins for id across all dirs: same file name, earlier dir wins; merged in
- * lexical order of the file name; masked ones dropped. */
-static int collect_dropins(char *const *dirs, const char *id, char ***ret) {
+ * lexical order of the file name; masked ones dropped. listings (or NULL) say
+ * which dirs have a drop-in directory for id at all. */
+static int collect_dropins(char *const *dirs, const DirListing *listings, const char *id, char ***ret) {
         _cleanup_strv_free_ char **names = NULL, **paths = NULL;
+        _cleanup_free_ char *dname = NULL;
         int r;
 
-        STRV_FOREACH(dir, dirs) {
+        if (asprintf(&dname, "%s" SUFFIX ".d", id) < 0)
+                return -ENOMEM;
+        for (size_t i = 0; dirs[i]; i++) {
                 _cleanup_free_ char *dpath = NULL;
                 DIR *d;
                 struct dirent *de;
 
-                if (asprintf(&dpath, "%s/%s" SUFFIX ".d", *dir, id) < 0)
+                if (listings && !dir_listing_find(&listings[i], dname))
+                        continue;
+                if (asprintf(&dpath, "%s/%s", dirs[i], dname) < 0)
                         return -ENOMEM;
                 d = opendir(dpath);
                 if (!d)
@@ -106,7 +170,7 @@ static int collect_dropins(char *const *dirs, const char *id, char ***ret) {
                         }
                         r = strv_extend(&names, de->d_name);
                         if (r >= 0)
-                                r = strv_consume(&paths, path_is_mask(full) ? strdup("") : TAKE_PTR(full));
+                                r = strv_consume(&paths, entry_is_mask(full, de->d_type) ? strdup("") : TAKE_PTR(full));
                         if (r < 0) {
                                 closedir(d);
                                 return r;
@@ -140,14 +204,15 @@ static int collect_dropins(char *const *dirs, const char *id, char ***ret) {
         return 0;
 }
 
-static int source_fill(char *const *dirs, const char *id, const char *path, AppSource *ret) {
+static int source_fill(char *const *dirs, const DirListing *listings, const char *id, const char *path,
+                       unsigned char type, AppSource *ret) {
         AppSource s = {};
         int r;
 
         s.id = strdup(id);
         if (!s.id)
                 return -ENOMEM;
-        if (path_is_mask(path))
+        if (entry_is_mask(path, type))
                 s.masked = true;
         else {
                 s.path = strdup(path);
@@ -155,7 +220,7 @@ static int source_fill(char *const *dirs, const char *id, const char *path, AppS
                         app_source_done(&s);
                         return -ENOMEM;
                 }
-                r = collect_dropins(dirs, id, &s.dropins);
+                r = collect_dropins(dirs, listings, id, &s.dropins);
                 if (r < 0) {
                         app_source_done(&s);
                         return r;
@@ -165,68 +230,118 @@ static int source_fill(char *const *dirs, const char *id, const char *path, AppS
         return 0;
 }
 
-int app_source_find(char *const *dirs, const char *id, AppSource *ret) {
-        STRV_FOREACH(dir, dirs) {
+/* The first dir that has id's manifest wins. With listings, only the dirs
+ * listing it are looked at, and a regular file there needs no check. */
+static int find_source(char *const *dirs, const DirListing *listings, const char *id, AppSource *ret) {
+        _cleanup_free_ char *name = NULL;
+
+        if (asprintf(&name, "%s" SUFFIX, id) < 0)
+                return -ENOMEM;
+        for (size_t i = 0; dirs[i]; i++) {
                 _cleanup_free_ char *p = NULL;
-                if (asprintf(&p, "%s/%s" SUFFIX, *dir, id) < 0)
+                unsigned char type = DT_UNKNOWN;
+
+                if (listings) {
+                        const DirEntry *e = dir_listing_find(&listings[i], name);
+                        if (!e)
+                                continue;
+                        type = e->type;
+                }
+                if (asprintf(&p, "%s/%s", dirs[i], name) < 0)
                         return -ENOMEM;
-                if (access(p, F_OK) < 0 && !path_is_mask(p))
+                if (type != DT_REG && access(p, F_OK) < 0 && !path_is_mask(p))
                         continue;
-                return source_fill(dirs, id, p, ret);
+                return source_fill(dirs, listings, id, p, type, ret);
         }
         return -ENOENT;
 }
 
+int app_source_find(char *const *dirs, const char *id, AppSource *ret) {
+        return find_source(dirs, NULL, id, ret);
+}
+
+/* Reads dir: its manifests and drop-in directories into l, each valid app id
+ * into ids (duplicates across dirs included), invalid ones into diag. */
+static int read_search_dir(const char *dir, DirListing *l, char ***ids, Diagnostics *diag) {
+        DIR *d = opendir(dir);
+        struct dirent *de;
+        int r = 0;
+
+        if (!d)
+                return 0;
+        while (r >= 0 && (de = readdir(d))) {
+                _cleanup_free_ char *id = NULL;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                if (endswith(de->d_name, SUFFIX ".d")) {
+                        r = dir_listing_add(l, de->d_name, de->d_type);
+                        continue;
+                }
+                if (!endswith(de->d_name, SUFFIX))
+                        continue;
+                id = strndup(de->d_name, strlen(de->d_name) - strlen(SUFFIX));
+                if (!id) {
+                        r = -ENOMEM;
+                        break;
+                }
+                if (!app_id_valid(id)) {
+                        _cleanup_free_ char *p = NULL;
+                        if (asprintf(&p, "%s/%s", dir, de->d_name) >= 0)
+                                diag_add_file(diag, p, "'%s' is not a valid app id, expected 1-32 characters of a-z, 0-9 and '-', starting with a letter or digit; file ignored", id);
+                        continue;
+                }
+                r = dir_listing_add(l, de->d_name, de->d_type);
+                if (r >= 0)
+                        r = strv_consume(ids, TAKE_PTR(id));
+        }
+        closedir(d);
+        if (r < 0)
+                return r;
+        if (l->n > 0)
+                qsort(l->entries, l->n, sizeof(DirEntry), entry_compare);
+        return 0;
+}
+
 int app_sources_enumerate(char *const *dirs, AppSource **ret, size_t *ret_n, Diagnostics *diag) {
         _cleanup_strv_free_ char **ids = NULL;
-        AppSource *list = NULL;
-        size_t n = 0;
-        int r;
+        size_t n_dirs = strv_length(dirs), n_ids, n = 0;
+        DirListing *listings;
+        AppSource *list;
+        int r = 0;
 
-        STRV_FOREACH(dir, dirs) {
-                DIR *d = opendir(*dir);
-                struct dirent *de;
-
-                if (!d)
-                        continue;
-                while ((de = readdir(d))) {
-                        _cleanup_free_ char *id = NULL;
-                        if (de->d_name[0] == '.' || !endswith(de->d_name, SUFFIX))
-                                continue;
-                        id = strndup(de->d_name, strlen(de->d_name) - strlen(SUFFIX));
-                        if (!id) {
-                                closedir(d);
-                                return -ENOMEM;
-                        }
-                        if (!app_id_valid(id)) {
-                                _cleanup_free_ char *p = NULL;
-                                if (asprintf(&p, "%s/%s", *dir, de->d_name) >= 0)
-                                        diag_add_file(diag, p, "'%s' is not a valid app id, expected 1-32 characters of a-z, 0-9 and '-', starting with a letter or digit; file ignored", id);
-                                continue;
-                        }
-                        if (strv_contains(ids, id))
-                                continue;
-                        r = strv_consume(&ids, TAKE_PTR(id));
-                        if (r < 0) {
-                                closedir(d);
-                                return r;
-                        }
-                }
-                closedir(d);
-        }
-        strv_sort(ids);
-        list = calloc(strv_length(ids) + 1, sizeof(AppSource));
-        if (!list)
+        listings = calloc(n_dirs + 1, sizeof(DirListing));
+        if (!listings)
                 return -ENOMEM;
-        STRV_FOREACH(id, ids) {
-                r = app_source_find(dirs, *id, &list[n]);
-                if (r == -ENOENT)
+        for (size_t i = 0; r >= 0 && i < n_dirs; i++)
+                r = read_search_dir(dirs[i], &listings[i], &ids, diag);
+        /* Sorted, then each id once (an id may be in several dirs). */
+        strv_sort(ids);
+        n_ids = 0;
+        for (size_t i = 0; ids && ids[i]; i++) {
+                if (n_ids > 0 && streq(ids[n_ids - 1], ids[i]))
+                        free(ids[i]);
+                else
+                        ids[n_ids++] = ids[i];
+        }
+        if (ids)
+                ids[n_ids] = NULL;
+        list = r >= 0 ? calloc(n_ids + 1, sizeof(AppSource)) : NULL;
+        if (r >= 0 && !list)
+                r = -ENOMEM;
+        for (size_t i = 0; r >= 0 && i < n_ids; i++) {
+                r = find_source(dirs, listings, ids[i], &list[n]);
+                if (r == -ENOENT) {
+                        r = 0;
                         continue; /* vanished meanwhile */
-                if (r < 0) {
-                        app_sources_free(list, n);
-                        return r;
                 }
-                n++;
+                if (r >= 0)
+                        n++;
+        }
+        dir_listings_free(listings, n_dirs);
+        if (r < 0) {
+                app_sources_free(list, n);
+                return r;
         }
         *ret = list;
         *ret_n = n;
@@ -263,7 +378,7 @@ int app_source_from_file(const char *arg, AppSource *ret) {
                         return -ENOMEM;
         }
         dirs[0] = dir;
-        return source_fill(dirs, id, path, ret);
+        return source_fill(dirs, NULL, id, path, DT_UNKNOWN, ret);
 }
 
 int app_source_load(const AppSource *s, YamlDoc **ret, Diagnostics *diag) {
