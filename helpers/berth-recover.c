@@ -87,8 +87,16 @@ int main(int argc, char *argv[]) {
                 /* The restore that wrote it is dead (its lock is free) — or still
                  * running, and then it is not ours to touch. */
                 lock = app_lock_take(&paths, *a, APP_LOCK_EXCLUSIVE, false);
+                if (lock == -EWOULDBLOCK) {
+                        /* flock(2) locks die with their holder: a held lock is a live
+                         * restore (this runs, for instance, when that restore starts the
+                         * app again) — it was not interrupted. */
+                        log_info("The restore of app '%s' (job %lld) is still running; nothing to recover", *a, (long long) j.job);
+                        swap_journal_done(&j);
+                        continue;
+                }
                 if (lock < 0) {
-                        log_errno(LOG_ERR_LEVEL, lock, "App '%s' is locked (a restore still running?); not recovering it now", *a);
+                        log_errno(LOG_ERR_LEVEL, lock, "Failed to take the lock of app '%s'; not recovering it now", *a);
                         swap_journal_done(&j);
                         ret = 1;
                         continue;
