@@ -176,8 +176,15 @@ machine_boot_ms() { cat "$(machine_dir "$1")/boot-ms" 2>/dev/null; }
 # environment. Such a process is not a child of the guest's PID 1: it escapes the guest's
 # seccomp filter and cgroup. Judge container behaviour with machine_run instead.
 machine_exec() {
-  local name=$1 leader p g rc; shift
-  leader=$(machine_leader "$name") || { e2e_log "machine $name is not running"; return 125; }
+  local name=$1 leader p g rc i; shift
+  # Under heavy load the leader lookup can miss for a moment (nspawn's children list
+  # read mid-change): retry while nspawn itself is alive.
+  for ((i = 0; i < 30; i++)); do
+    leader=$(machine_leader "$name") && break
+    machine_running "$name" || break
+    sleep 0.1
+  done
+  [ -n "$leader" ] || { e2e_log "machine $name is not running"; return 125; }
   nsenter -t "$leader" -a -- env -i PATH="$E2E_GUEST_PATH" HOME=/root LANG=C.UTF-8 \
     TERM=dumb SYSTEMD_PAGER=cat SYSTEMD_COLORS=0 "$@" <&0 &
   p=$!
