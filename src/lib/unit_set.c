@@ -93,18 +93,38 @@ static int write_file_excl(int dfd, const UnitFile *u) {
         return r;
 }
 
-int unit_set_write(const UnitSet *s, const char *dir, char **ret_failed) {
-        _cleanup_close_ int dfd = -EBADF;
+/* The link at path, making its .wants directory when missing (recorded in
+ * made_dirs). The link is tried first: the directory is there for all but the
+ * first app, and a mkdirat() that fails with EEXIST is a system call per link. */
+static int make_link(int dfd, const UnitLink *l, const char *path, char ***made_dirs, const char **ret_failed) {
+        int r;
+
+        if (symlinkat(l->target, dfd, path) >= 0)
+                return 0;
+        if (errno != ENOENT) {
+                *ret_failed = l->name;
+                return -errno;
+        }
+        if (mkdirat(dfd, l->dir, 0755) >= 0) {
+                r = strv_extend(made_dirs, l->dir);
+                if (r < 0)
+                        return r;
+        } else if (errno != EEXIST) {
+                *ret_failed = l->dir;
+                return -errno;
+        }
+        if (symlinkat(l->target, dfd, path) < 0) {
+                *ret_failed = l->name;
+                return -errno;
+        }
+        return 0;
+}
+
+int unit_set_write_at(const UnitSet *s, int dfd, char **ret_failed) {
         _cleanup_strv_free_ char **created = NULL, **made_dirs = NULL;
         const char *failed = NULL;
         int r = 0;
 
-        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0) {
-                r = -errno;
-                failed = dir;
-                goto fail;
-        }
         for (size_t i = 0; i < s->n_files; i++) {
                 r = write_file_excl(dfd, s->files[i]);
                 if (r < 0) {
@@ -122,20 +142,9 @@ int unit_set_write(const UnitSet *s, const char *dir, char **ret_failed) {
                         r = -ENOMEM;
                         goto fail;
                 }
-                if (mkdirat(dfd, l->dir, 0755) >= 0) {
-                        r = strv_extend(&made_dirs, l->dir);
-                        if (r < 0)
-                                goto fail;
-                } else if (errno != EEXIST) {
-                        r = -errno;
-                        failed = l->dir;
+                r = make_link(dfd, l, path, &made_dirs, &failed);
+                if (r < 0)
                         goto fail;
-                }
-                if (symlinkat(l->target, dfd, path) < 0) {
-                        r = -errno;
-                        failed = l->name;
-                        goto fail;
-                }
                 r = strv_consume(&created, TAKE_PTR(path));
                 if (r < 0)
                         goto fail;
@@ -144,13 +153,24 @@ int unit_set_write(const UnitSet *s, const char *dir, char **ret_failed) {
 fail:
         if (ret_failed)
                 *ret_failed = failed ? strdup(failed) : NULL;
-        if (dfd >= 0) {
-                STRV_FOREACH(c, created)
-                        (void) unlinkat(dfd, *c, 0);
-                STRV_FOREACH(d, made_dirs)
-                        (void) unlinkat(dfd, *d, AT_REMOVEDIR);
-        }
+        STRV_FOREACH(c, created)
+                (void) unlinkat(dfd, *c, 0);
+        STRV_FOREACH(d, made_dirs)
+                (void) unlinkat(dfd, *d, AT_REMOVEDIR);
         return r;
+}
+
+int unit_set_write(const UnitSet *s, const char *dir, char **ret_failed) {
+        _cleanup_close_ int dfd = -EBADF;
+
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0) {
+                int r = -errno;
+                if (ret_failed)
+                        *ret_failed = strdup(dir);
+                return r;
+        }
+        return unit_set_write_at(s, dfd, ret_failed);
 }
 
 int unit_set_print(const UnitSet *s, FILE *f) {

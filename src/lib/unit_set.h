@@ -30,5 +30,7 @@ int unit_set_link(UnitSet *s, const char *dir, const char *name);
 /* Writes into dir. On failure returns -errno and names the file in *ret_failed
  * (caller frees). */
 int unit_set_write(const UnitSet *s, const char *dir, char **ret_failed);
+/* The same into an open directory (the generator opens its directory once). */
+int unit_set_write_at(const UnitSet *s, int dfd, char **ret_failed);
 /* "# FILE" followed by its text, for each file; then the links. */
 int unit_set_print(const UnitSet *s, FILE *f);
