@@ -15,6 +15,7 @@
 
 typedef struct Progress {
         time_t last;
+        bool complete_logged;
 } Progress;
 
 static void on_step(void *userdata, int level, const char *message) {
@@ -25,8 +26,12 @@ static void on_progress(void *userdata, const ResticProgress *p) {
         Progress *pr = userdata;
         time_t now = time(NULL);
 
-        /* One line every 10 s is enough for the journal and `berth backup`. */
-        if (now - pr->last < 10 && p->percent_done < 1.0)
+        /* One line every 10 s is enough for the journal and `berth backup`,
+         * and one when restic first reports 100%: restic 0.17+ repeats its
+         * 100% status many times a second while it finishes the snapshot. */
+        if (p->percent_done >= 1.0 && !pr->complete_logged)
+                pr->complete_logged = true;
+        else if (now - pr->last < 10)
                 return;
         pr->last = now;
         log_info("Progress: %.0f%% (%llu of %llu files, %llu of %llu bytes, %llu s, %llu errors)",
