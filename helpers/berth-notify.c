@@ -1,12 +1,14 @@
 /* berth-notify UNIT — started by OnFailure= of berth's job units: runs the
  * administrator's notify command (berth.conf notify.command) for the failed
  * unit. No shell: the command is an argv list in which {unit}, {app} and
- * {message} are replaced; the same text is in BERTH_FAILED_UNIT, BERTH_APP and
- * BERTH_MESSAGE and on stdin.
+ * {message} are replaced; a bare command name is looked up in $PATH. The same
+ * text is in BERTH_FAILED_UNIT, BERTH_APP and BERTH_MESSAGE and on stdin.
  * Exit status: 0 notified, or nothing configured; 1 the command failed or
  * could not run; 2 usage. */
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "berth_conf.h"
 #include "berth_paths.h"
@@ -14,6 +16,30 @@
 #include "spawn.h"
 #include "state_db.h"
 #include "strv.h"
+
+/* A command named without a '/' is looked up in $PATH, as systemd does for
+ * ExecStart= (a unit's PATH is systemd's fixed default): spawn takes a path. */
+static char *find_executable(const char *name) {
+        const char *path = getenv("PATH");
+
+        if (strchr(name, '/'))
+                return strdup(name);
+        for (const char *p = path ?: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin"; *p;) {
+                size_t k = strcspn(p, ":");
+                _cleanup_free_ char *c = NULL;
+                struct stat st;
+
+                if (k > 0 && p[0] == '/') {
+                        if (asprintf(&c, "%.*s/%s", (int) k, p, name) < 0)
+                                return NULL;
+                        if (stat(c, &st) >= 0 && S_ISREG(st.st_mode) && access(c, X_OK) >= 0)
+                                return TAKE_PTR(c);
+                }
+                p += k + (p[k] == ':');
+        }
+        errno = ENOENT;
+        return NULL;
+}
 
 /* "berth-backup@immich.service" → "immich" */
 static char *app_of_unit(const char *unit) {
@@ -92,6 +118,15 @@ int main(int argc, char *argv[]) {
         STRV_FOREACH(a, conf->notify_command)
                 if (strv_consume(&cmd, replace_all(*a, unit, app, message)) < 0)
                         return 1;
+        {
+                char *exe = find_executable(cmd[0]);
+                if (!exe)
+                        return log_errno(LOG_ERR_LEVEL, errno == ENOENT ? -ENOENT : -ENOMEM,
+                                         "Failed to find the notify command '%s' (%s notify.command) in PATH", cmd[0],
+                                         berth_conf_path()), 1;
+                free(cmd[0]);
+                cmd[0] = exe;
+        }
         if (strv_extendf(&env, "BERTH_FAILED_UNIT=%s", unit) < 0 || strv_extendf(&env, "BERTH_APP=%s", app) < 0 ||
             strv_extendf(&env, "BERTH_MESSAGE=%s", message) < 0)
                 return 1;
