@@ -358,7 +358,11 @@ int app_backup(const BackupContext *c, BackupResult *ret) {
                 if (res == RESTIC_PARTIAL)
                         warn(&r, "snapshot written, but some files could not be read: %s", strempty(err));
                 else if (res != RESTIC_OK) {
-                        fail(&r, "restic backup: %s%s%s", describe(res), err ? ": " : "", strempty(err));
+                        /* Named, as every repository failure is: with several
+                         * hosts or a changed berth.conf "which one?" matters. */
+                        _cleanup_free_ char *shown = restic_redact(c->repo->repository);
+                        fail(&r, "restic backup to repository %s: %s%s%s", strempty(shown), describe(res), err ? ": " : "",
+                             strempty(err));
                         goto restart;
                 }
                 if (args.summary.snapshot_id && !(r.snapshot_id = strdup(args.summary.snapshot_id)))
