@@ -167,21 +167,11 @@ static int append_exec_start(sd_bus_message *m, char *const *argv) {
         return r;
 }
 
-int systemd_run_transient(sd_bus *bus, const char *unit, const char *description, char *const *argv,
-                          char *const *env, SystemdJob *j) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-        const char *p;
+int systemd_transient_message_new(sd_bus *bus, const char *unit, const char *description, char *const *argv,
+                                  char *const *env, sd_bus_message **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         int r;
 
-        *j = (SystemdJob) {};
-        r = sd_bus_match_signal(bus, &j->slot, DEST, PATH, MANAGER, "JobRemoved", on_job_removed, j);
-        if (r < 0)
-                return r;
-        r = sd_bus_call_method(bus, DEST, PATH, MANAGER, "Subscribe", &error, NULL, NULL);
-        if (r < 0 && !sd_bus_error_has_name(&error, "org.freedesktop.systemd1.AlreadySubscribed"))
-                goto fail;
-        sd_bus_error_free(&error);
         r = sd_bus_message_new_method_call(bus, &m, DEST, PATH, MANAGER, "StartTransientUnit");
         if (r >= 0)
                 r = sd_bus_message_append(m, "ss", unit, "fail");
@@ -202,6 +192,28 @@ int systemd_run_transient(sd_bus *bus, const char *unit, const char *description
                 r = sd_bus_message_close_container(m);
         if (r >= 0)
                 r = sd_bus_message_append(m, "a(sa(sv))", 0);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+int systemd_run_transient(sd_bus *bus, const char *unit, const char *description, char *const *argv,
+                          char *const *env, SystemdJob *j) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        const char *p;
+        int r;
+
+        *j = (SystemdJob) {};
+        r = sd_bus_match_signal(bus, &j->slot, DEST, PATH, MANAGER, "JobRemoved", on_job_removed, j);
+        if (r < 0)
+                return r;
+        r = sd_bus_call_method(bus, DEST, PATH, MANAGER, "Subscribe", &error, NULL, NULL);
+        if (r < 0 && !sd_bus_error_has_name(&error, "org.freedesktop.systemd1.AlreadySubscribed"))
+                goto fail;
+        sd_bus_error_free(&error);
+        r = systemd_transient_message_new(bus, unit, description, argv, env, &m);
         if (r >= 0)
                 r = sd_bus_call(bus, m, 0, &error, &reply);
         if (r >= 0)

@@ -39,3 +39,7 @@ int systemd_unit_active_state(sd_bus *bus, const char *unit, char **ret);
  * SystemdJob). */
 int systemd_run_transient(sd_bus *bus, const char *unit, const char *description, char *const *argv,
                           char *const *env, SystemdJob *ret);
+/* The StartTransientUnit call systemd_run_transient makes, for callers that
+ * send it themselves (asynchronously, like berthd). */
+int systemd_transient_message_new(sd_bus *bus, const char *unit, const char *description, char *const *argv,
+                                  char *const *env, sd_bus_message **ret);
