@@ -142,22 +142,30 @@ int unit_file_add_rawf(UnitFile *u, const char *section, const char *key, const 
         return add_line(u, section, key, v);
 }
 
-static size_t escaped_specifiers_len(const char *s) {
-        size_t n = 0;
+/* The escaping below finds the characters to escape with strcspn() and
+ * strchrnul() (vectorised in glibc) and copies the spans between them, rather
+ * than looking at each character: every argument of every ExecStart= and every
+ * Environment= passes through here. */
 
-        for (const char *c = s; *c; c++)
-                n += *c == '%' ? 2 : 1;
+static size_t escaped_specifiers_len(const char *s) {
+        size_t n = strlen(s);
+
+        for (const char *c = strchrnul(s, '%'); *c; c = strchrnul(c + 1, '%'))
+                n++;
         return n;
 }
 
 /* Writes s with '%' doubled at p; returns the end. */
 static char *escape_specifiers_to(char *p, const char *s) {
-        for (const char *c = s; *c; c++) {
-                *p++ = *c;
-                if (*c == '%')
-                        *p++ = '%';
+        for (;;) {
+                const char *c = strchrnul(s, '%');
+                p = mempcpy(p, s, (size_t) (c - s));
+                if (!*c)
+                        return p;
+                *p++ = '%';
+                *p++ = '%';
+                s = c + 1;
         }
-        return p;
 }
 
 char *unit_escape_specifiers(const char *s) {
@@ -184,50 +192,41 @@ int unit_file_add_text(UnitFile *u, const char *section, const char *key, const 
         return line_end(s, end);
 }
 
-/* Characters that make a word need quotes (a switch, not strchr() per
- * character: every argument of every ExecStart= passes through here). */
-static bool word_char_needs_quotes(char c) {
-        switch (c) {
-        case ' ':
-        case '\t':
-        case '"':
-        case '\'':
-        case '\\':
-        case ';':
-                return true;
-        default:
-                return false;
-        }
-}
-
-/* The length of s as a unit_quote_word() word, and whether it gets quotes. */
-static size_t quoted_word_len(const char *s, bool for_exec, bool *ret_quote) {
+static bool word_needs_quotes(const char *s) {
         /* A word starting with '#' would begin a continuation line of a wrapped
          * command as a comment, which systemd drops: quote it. */
-        bool quote = !*s || *s == '#';
-        size_t n = 0;
+        return !*s || *s == '#' || s[strcspn(s, " \t\"'\\;")] != 0;
+}
 
-        for (const char *c = s; *c; c++) {
-                if (word_char_needs_quotes(*c))
-                        quote = true;
-                n += (*c == '%' || (for_exec && *c == '$') || *c == '\\' || *c == '"') ? 2 : 1;
-        }
-        *ret_quote = quote;
-        return n + (quote ? 2 : 0);
+/* What a word escapes with a backslash ('\\', '"') or by doubling ('%', and
+ * '$' in command lines). */
+static const char *word_escapes(bool for_exec) {
+        return for_exec ? "\\\"%$" : "\\\"%";
+}
+
+static size_t quoted_word_len(const char *s, bool for_exec, bool quote) {
+        const char *esc = word_escapes(for_exec);
+        size_t n = strlen(s) + (quote ? 2 : 0);
+
+        for (const char *c = s + strcspn(s, esc); *c; c += 1 + strcspn(c + 1, esc))
+                n++;
+        return n;
 }
 
 /* Writes the word at p; returns the end. */
 static char *quote_word_to(char *p, const char *s, bool for_exec, bool quote) {
+        const char *esc = word_escapes(for_exec);
+
         if (quote)
                 *p++ = '"';
-        for (const char *c = s; *c; c++) {
-                if (*c == '\\' || *c == '"')
-                        *p++ = '\\';
-                else if (*c == '%')
-                        *p++ = '%';
-                else if (for_exec && *c == '$')
-                        *p++ = '$';
-                *p++ = *c;
+        for (;;) {
+                size_t k = strcspn(s, esc);
+                p = mempcpy(p, s, k);
+                s += k;
+                if (!*s)
+                        break;
+                *p++ = *s == '\\' || *s == '"' ? '\\' : *s;
+                *p++ = *s++;
         }
         if (quote)
                 *p++ = '"';
@@ -235,8 +234,8 @@ static char *quote_word_to(char *p, const char *s, bool for_exec, bool quote) {
 }
 
 char *unit_quote_word(const char *s, bool for_exec) {
-        bool quote;
-        char *r = malloc(quoted_word_len(s, for_exec, &quote) + 1);
+        bool quote = word_needs_quotes(s);
+        char *r = malloc(quoted_word_len(s, for_exec, quote) + 1);
 
         if (!r)
                 return NULL;
@@ -245,9 +244,9 @@ char *unit_quote_word(const char *s, bool for_exec) {
 }
 
 int unit_file_add_word(UnitFile *u, const char *section, const char *key, const char *word) {
+        bool quote = word_needs_quotes(word);
         UnitSection *s;
-        bool quote;
-        char *v = line_begin(u, section, key, quoted_word_len(word, false, &quote), &s);
+        char *v = line_begin(u, section, key, quoted_word_len(word, false, quote), &s);
 
         if (!v)
                 return -ENOMEM;
@@ -265,13 +264,13 @@ int unit_file_add_exec(UnitFile *u, const char *section, const char *key, const 
         size_t n = strlen(strempty(prefix)), i;
         UnitSection *s;
         char *p;
-        bool quote;
 
         if (!argv || !argv[0])
                 return -EINVAL;
-        /* Measured first, then written in place: no copy per word. */
+        /* Room for the worst case (every character escaped, every word quoted),
+         * so that each word is looked at once, while it is written. */
         for (i = 0; argv[i]; i++)
-                n += (i > 0 ? strlen(exec_separator(i, wrap)) : 0) + quoted_word_len(argv[i], true, &quote);
+                n += (i > 0 ? strlen(exec_separator(i, wrap)) : 0) + 2 * strlen(argv[i]) + 2;
         p = line_begin(u, section, key, n, &s);
         if (!p)
                 return -ENOMEM;
@@ -279,8 +278,7 @@ int unit_file_add_exec(UnitFile *u, const char *section, const char *key, const 
         for (i = 0; argv[i]; i++) {
                 if (i > 0)
                         p = stpcpy(p, exec_separator(i, wrap));
-                (void) quoted_word_len(argv[i], true, &quote);
-                p = quote_word_to(p, argv[i], true, quote);
+                p = quote_word_to(p, argv[i], true, word_needs_quotes(argv[i]));
         }
         return line_end(s, p);
 }
