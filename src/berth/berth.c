@@ -14,6 +14,8 @@ static const struct {
         int (*run)(int argc, char *argv[]);
         const char *usage;
 } verbs[] = {
+        { "list", verb_list, "list [--json]                      installed apps: state, health, backups (from berthd)" },
+        { "status", verb_status, "status [--json] [APP...]          an app's status in detail (from berthd)" },
         { "validate", verb_validate, "validate FILE|APP...             check manifests, print every problem" },
         { "render", verb_render, "render [--format=systemd|quadlet] [--out DIR] APP|FILE...\n"
                                  "                                   print or write the units for apps" },

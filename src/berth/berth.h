@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <systemd/sd-bus.h>
 
 typedef struct CliOptions {
         bool json;
@@ -19,7 +20,14 @@ int verb_snapshots(int argc, char *argv[]);
 int verb_jobs(int argc, char *argv[]);
 int verb_restore(int argc, char *argv[]);
 int verb_recover(int argc, char *argv[]);
+int verb_list(int argc, char *argv[]);
+int verb_status(int argc, char *argv[]);
 
 /* Resolves APP|FILE (a path when it contains '/' or ends in .yaml). */
 struct AppSource;
 int cli_resolve_source(const char *arg, struct AppSource *ret);
+
+/* berthd_client.c: talking to berthd (org.berth1); both log once on failure. */
+int berthd_connect(sd_bus **ret);
+int berthd_call(sd_bus *bus, const char *path, const char *interface, const char *method, sd_bus_message **reply,
+                const char *types, ...);

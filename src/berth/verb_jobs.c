@@ -1,10 +1,16 @@
-/* berth jobs [APP] [--json] [-n N] — the job history from the state database. */
+/* berth jobs [APP] [--json] [-n N] — the job history, from berthd
+ * (ListJobs), like every status verb. Only when there is no system bus at all
+ * (a rescue shell, a chroot, an image build) is the state database read
+ * directly, with a notice: the history is the one status that means
+ * something without the bus, and root can read the file anyway. A bus that
+ * runs but a berthd that fails is an error, not hidden by the fallback. */
 #include <getopt.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <time.h>
 
 #include "berth.h"
+#include "berth_dbus.h"
 #include "berth_paths.h"
 #include "cli_format.h"
 #include "log.h"
@@ -50,6 +56,22 @@ int verb_jobs(int argc, char *argv[]) {
                 log_error("jobs: unexpected argument '%s', expected at most one APP", argv[optind]);
                 return 2;
         }
+        if (!arg_cli.user) {
+                _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+
+                r = sd_bus_open_system(&bus);
+                if (r >= 0) {
+                        if (berthd_call(bus, BERTH_DBUS_PATH, BERTH_DBUS_MANAGER, "ListJobs", &reply, "su",
+                                        strempty(app), (uint32_t) limit) < 0)
+                                return 1;
+                        r = berth_dbus_read_jobs(reply, &jobs, &n);
+                        if (r < 0)
+                                return log_errno(LOG_ERR_LEVEL, r, "Failed to parse berthd's answer to ListJobs()"), 1;
+                        goto print;
+                }
+                log_warning("No system bus (%s): reading the job database directly", strerror(-r));
+        }
         r = berth_paths_init(SCOPE_SYSTEM, &paths);
         if (r < 0)
                 return log_errno(LOG_ERR_LEVEL, r, "Failed to determine berth's directories"), 1;
@@ -70,6 +92,7 @@ int verb_jobs(int argc, char *argv[]) {
         r = state_db_jobs_list(db, app, limit, &jobs, &n);
         if (r < 0)
                 return log_errno(LOG_ERR_LEVEL, r, "Failed to read jobs from '%s'", path), 1;
+print:
         if (arg_cli.json)
                 r = cli_print_jobs_json(jobs, n, stdout);
         else
