@@ -3,18 +3,18 @@
  * A bad manifest costs that app alone: its problems are logged, its units are
  * not written, every other app renders, and we exit 0. No IPC, no processes,
  * no sockets: only reading manifests and writing units. The work is shared by
- * threads of this one process (generators delay boot; a manifest is loaded and
- * rendered independently of every other), which is none of those.
+ * threads of this one process (generators delay boot; a manifest is loaded,
+ * rendered and written independently of every other), which is none of those.
  *
- * The apps go through three phases, and the result is the same, byte for
- * byte and message for message, as handling them one after another in id
- * order, whatever the threads' timing:
- *   1. render (threads): load, validate and render each app into memory;
- *   2. find every unit name that more than one app renders (main thread);
- *   3. write (threads) the apps whose names no other app renders, then, in id
- *      order on the main thread, the apps that share names: the first one
- *      written wins by exclusive create, as it always has.
- * Only then are the apps' problems logged, in id order. */
+ * The result is the same, byte for byte and message for message, as handling
+ * the apps one after another in id order, whatever the threads' timing:
+ *   1. threads load, validate, render and write each app (all-or-nothing, by
+ *      exclusive create), keeping only the names it writes;
+ *   2. the main thread finds the apps that write a name another app writes
+ *      too: only for those could the threads' order have mattered. What they
+ *      wrote is removed again, and they are rendered and written once more,
+ *      one after another in id order, so the first one wins as it always has.
+ * Then the apps' problems are logged, in id order. */
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
@@ -44,21 +44,23 @@ typedef enum AppState {
         APP_MASKED,
         APP_INVALID,    /* loading or validation failed: r, diag */
         APP_UNRENDERED, /* rendering failed: r */
-        APP_RENDERED,   /* units in memory, to be written */
         APP_WRITTEN,    /* written: r; -EEXIST when a unit name was taken */
 } AppState;
 
 /* One app's way through the generator. A job is touched by one thread at a
- * time: by whichever worker took it in a phase, by the main thread between. */
+ * time: by the worker that took it, then by the main thread. */
 typedef struct AppJob {
         const AppSource *source;
         AppState state;
         int r;
         Diagnostics diag;
-        UnitSet units;
+        char *failed;    /* the file or directory writing failed on */
         uint32_t userns_base;
-        bool shares_names; /* another app (or this one twice) renders one of its names */
-        char *failed;      /* the file or directory writing failed on */
+        /* What the app writes, whether or not it could: unit file names and
+         * links as "dir/name", each NUL-terminated, one after another. */
+        char *names;
+        size_t n_names;
+        bool shares_names; /* another app (or this one twice) writes one of its names */
 } AppJob;
 
 typedef struct Generator {
@@ -69,18 +71,110 @@ typedef struct Generator {
         const char *dir; /* the normal directory */
         int dfd;         /* dir, open; < 0 when it cannot be opened */
         unsigned n_threads;
-        /* The phase being run and the next job a worker takes. */
-        void (*step)(struct Generator *g, AppJob *job);
-        atomic_size_t next;
+        atomic_size_t next; /* the next job a worker takes */
+        /* The .wants directories made for the apps' links (see ensure_link_dirs()). */
+        pthread_mutex_t dirs_lock;
+        char **dirs_seen, **dirs_made;
 } Generator;
 
+static void job_reset(AppJob *job) {
+        diag_clear(&job->diag);
+        free(job->failed);
+        free(job->names);
+        job->failed = job->names = NULL;
+        job->n_names = 0;
+        job->r = 0;
+}
+
 static void jobs_free(AppJob *jobs, size_t n) {
-        for (size_t i = 0; i < n; i++) {
-                diag_clear(&jobs[i].diag);
-                unit_set_done(&jobs[i].units);
-                free(jobs[i].failed);
-        }
+        for (size_t i = 0; i < n; i++)
+                job_reset(&jobs[i]);
         free(jobs);
+}
+
+/* Records the names the units write, in one allocation. */
+static int job_set_names(AppJob *job, const UnitSet *units) {
+        size_t len = 0;
+        char *p;
+
+        for (size_t i = 0; i < units->n_files; i++)
+                len += strlen(units->files[i]->name) + 1;
+        for (size_t i = 0; i < units->n_links; i++)
+                len += strlen(units->links[i].dir) + 1 + strlen(units->links[i].name) + 1;
+        p = job->names = malloc(len + 1);
+        if (!p)
+                return -ENOMEM;
+        for (size_t i = 0; i < units->n_files; i++)
+                p = stpcpy(p, units->files[i]->name) + 1;
+        for (size_t i = 0; i < units->n_links; i++) {
+                p = stpcpy(p, units->links[i].dir);
+                *p++ = '/';
+                p = stpcpy(p, units->links[i].name) + 1;
+        }
+        job->n_names = units->n_files + units->n_links;
+        return 0;
+}
+
+/* Makes the .wants directories the app links from before it writes, and keeps
+ * them until every app is written: an app that made one itself would remove it
+ * again on failure, under another app's link on its way in. Best effort: what
+ * cannot be made here, the app's own writing reports. */
+static void ensure_link_dirs(Generator *g, const UnitSet *units) {
+        if (g->dfd < 0 || units->n_links == 0)
+                return;
+        pthread_mutex_lock(&g->dirs_lock);
+        for (size_t i = 0; i < units->n_links; i++) {
+                const char *d = units->links[i].dir;
+                if (strv_contains(g->dirs_seen, d) || strv_extend(&g->dirs_seen, d) < 0)
+                        continue;
+                if (mkdirat(g->dfd, d, 0755) >= 0)
+                        (void) strv_extend(&g->dirs_made, d);
+        }
+        pthread_mutex_unlock(&g->dirs_lock);
+}
+
+/* Removes the directories made for links that ended up empty: the apps that
+ * would have linked from them failed. */
+static void remove_unused_link_dirs(Generator *g) {
+        STRV_FOREACH(d, g->dirs_made)
+                (void) unlinkat(g->dfd, *d, AT_REMOVEDIR); /* fails unless empty */
+}
+
+static void write_units(Generator *g, AppJob *job, const UnitSet *units) {
+        ensure_link_dirs(g, units);
+        if (g->dfd >= 0)
+                job->r = unit_set_write_at(units, g->dfd, &job->failed);
+        else
+                job->r = unit_set_write(units, g->dir, &job->failed);
+        job->state = APP_WRITTEN;
+}
+
+/* Load, validate, render and write one app. The units are freed as soon as
+ * they are written: only their names stay. */
+static void process_app(Generator *g, AppJob *job) {
+        _cleanup_(app_freep) App *app = NULL;
+        UnitSet units = {};
+
+        if (job->source->masked) {
+                job->state = APP_MASKED;
+                return;
+        }
+        job->r = manifest_load(job->source, g->conf, &app, &job->diag);
+        if (job->r < 0) {
+                job->state = APP_INVALID;
+                return;
+        }
+        job->r = render_systemd(app, g->opts, &units);
+        if (job->r >= 0)
+                job->r = job_set_names(job, &units);
+        if (job->r < 0) {
+                job->state = APP_UNRENDERED;
+                unit_set_done(&units);
+                return;
+        }
+        job->userns_base = userns_base(app->id);
+        write_units(g, job, &units);
+        unit_set_done(&units);
 }
 
 static void *worker(void *userdata) {
@@ -90,19 +184,19 @@ static void *worker(void *userdata) {
                 size_t i = atomic_fetch_add(&g->next, 1);
                 if (i >= g->n_jobs)
                         return NULL;
-                g->step(g, &g->jobs[i]);
+                process_app(g, &g->jobs[i]);
         }
 }
 
-/* Runs step on every job, on up to n_threads threads including this one. Each
- * job is taken by one thread, and steps touch nothing shared but the output
- * directory, so there is no lock; creating and joining the threads orders their
- * work before and after. If a thread cannot be made, fewer do the work. */
-static void run_phase(Generator *g, void (*step)(Generator *g, AppJob *job)) {
+/* Runs process_app() on every job, on up to n_threads threads including this
+ * one. Each job is taken by one thread and touches nothing shared but the
+ * output directory and (locked) the list of .wants directories; creating and
+ * joining the threads orders their work before and after. If a thread cannot
+ * be made, fewer do the work. */
+static void process_apps(Generator *g) {
         pthread_t threads[MAX_THREADS];
         unsigned started = 0;
 
-        g->step = step;
         atomic_store(&g->next, 0);
         while (started + 1 < g->n_threads && pthread_create(&threads[started], NULL, worker, g) == 0)
                 started++;
@@ -121,131 +215,61 @@ static unsigned thread_count(size_t n_jobs) {
         return (unsigned) MAX((size_t) 1, MIN((size_t) n, n_jobs));
 }
 
-/* Phase 1: manifest to units in memory. */
-static void render_job(Generator *g, AppJob *job) {
-        _cleanup_(app_freep) App *app = NULL;
-
-        if (job->source->masked) {
-                job->state = APP_MASKED;
-                return;
-        }
-        job->r = manifest_load(job->source, g->conf, &app, &job->diag);
-        if (job->r < 0) {
-                job->state = APP_INVALID;
-                return;
-        }
-        job->r = render_systemd(app, g->opts, &job->units);
-        if (job->r < 0) {
-                job->state = APP_UNRENDERED;
-                return;
-        }
-        job->userns_base = userns_base(app->id);
-        job->state = APP_RENDERED;
-}
-
-/* A name some rendered app writes: a unit file (dir NULL) or a .wants link. */
-typedef struct RenderedName {
-        const char *dir;
+/* A name some app writes, and which app. */
+typedef struct WrittenName {
         const char *name;
         AppJob *job;
-} RenderedName;
+} WrittenName;
 
-static int rendered_name_compare(const void *a, const void *b) {
-        const RenderedName *x = a, *y = b;
-        int c = strcmp(strempty(x->dir), strempty(y->dir));
-
-        return c != 0 ? c : strcmp(x->name, y->name);
+static int written_name_compare(const void *a, const void *b) {
+        return strcmp(((const WrittenName *) a)->name, ((const WrittenName *) b)->name);
 }
 
-/* Phase 2: marks the apps that render a name another app (or the app itself,
- * twice) renders too. Sorting puts equal names next to each other. */
+/* Marks the apps that write a name another app (or the app itself, twice)
+ * writes too, whether or not writing it succeeded. Sorting puts equal names
+ * next to each other. */
 static int mark_shared_names(Generator *g) {
-        _cleanup_free_ RenderedName *names = NULL;
+        _cleanup_free_ WrittenName *names = NULL;
         size_t n = 0, k = 0;
 
         for (size_t i = 0; i < g->n_jobs; i++)
-                if (g->jobs[i].state == APP_RENDERED)
-                        n += g->jobs[i].units.n_files + g->jobs[i].units.n_links;
+                n += g->jobs[i].n_names;
         if (n == 0)
                 return 0;
-        names = calloc(n, sizeof(RenderedName));
+        names = calloc(n, sizeof(WrittenName));
         if (!names)
                 return -ENOMEM;
         for (size_t i = 0; i < g->n_jobs; i++) {
-                AppJob *job = &g->jobs[i];
-                if (job->state != APP_RENDERED)
-                        continue;
-                for (size_t f = 0; f < job->units.n_files; f++)
-                        names[k++] = (RenderedName) { NULL, job->units.files[f]->name, job };
-                for (size_t l = 0; l < job->units.n_links; l++)
-                        names[k++] = (RenderedName) { job->units.links[l].dir, job->units.links[l].name, job };
+                const char *p = g->jobs[i].names;
+                for (size_t j = 0; j < g->jobs[i].n_names; j++, p += strlen(p) + 1)
+                        names[k++] = (WrittenName) { p, &g->jobs[i] };
         }
-        qsort(names, n, sizeof(RenderedName), rendered_name_compare);
+        qsort(names, n, sizeof(WrittenName), written_name_compare);
         for (size_t i = 1; i < n; i++)
-                if (rendered_name_compare(&names[i - 1], &names[i]) == 0)
+                if (streq(names[i - 1].name, names[i].name))
                         names[i - 1].job->shares_names = names[i].job->shares_names = true;
         return 0;
 }
 
-static void write_app(Generator *g, AppJob *job) {
-        if (g->dfd >= 0)
-                job->r = unit_set_write_at(&job->units, g->dfd, &job->failed);
-        else
-                job->r = unit_set_write(&job->units, g->dir, &job->failed);
-        job->state = APP_WRITTEN;
-        unit_set_done(&job->units);
-}
+/* The apps that share names are done again, one after another in id order,
+ * after what the threads wrote for them is removed: the first one wins. */
+static void redo_sharing_apps(Generator *g) {
+        for (size_t i = 0; i < g->n_jobs; i++) {
+                AppJob *job = &g->jobs[i];
+                const char *p = job->names;
 
-/* Phase 3, in parallel: apps whose names are their own cannot change what
- * any other app writes, so their order does not matter. */
-static void write_job_unshared(Generator *g, AppJob *job) {
-        if (job->state == APP_RENDERED && !job->shares_names)
-                write_app(g, job);
-}
-
-/* The .wants directories the apps written in parallel link from, made before
- * they start: were an app to make one and, failing, remove it again, another
- * app's link could fail on its way. Returns those made here (to be removed
- * again if no link ended up in them). */
-static int make_wants_dirs(Generator *g, char ***ret_made) {
-        _cleanup_strv_free_ char **seen = NULL, **made = NULL;
-        int r;
-
-        for (size_t i = 0; g->dfd >= 0 && i < g->n_jobs; i++) {
-                const AppJob *job = &g->jobs[i];
-                if (job->state != APP_RENDERED || job->shares_names)
+                if (!job->shares_names || job->state != APP_WRITTEN || job->r < 0 || g->dfd < 0)
                         continue;
-                for (size_t l = 0; l < job->units.n_links; l++) {
-                        const char *d = job->units.links[l].dir;
-                        if (strv_contains(seen, d))
-                                continue;
-                        if ((r = strv_extend(&seen, d)) < 0)
-                                return r;
-                        if (mkdirat(g->dfd, d, 0755) >= 0) {
-                                if ((r = strv_extend(&made, d)) < 0)
-                                        return r;
-                        } else if (errno != EEXIST)
-                                return -errno; /* each app will find and report this */
-                }
+                for (size_t j = 0; j < job->n_names; j++, p += strlen(p) + 1)
+                        (void) unlinkat(g->dfd, p, 0);
         }
-        *ret_made = TAKE_PTR(made);
-        return 0;
-}
-
-static void write_apps(Generator *g) {
-        _cleanup_strv_free_ char **made = NULL;
-
-        (void) make_wants_dirs(g, &made);
-        run_phase(g, write_job_unshared);
         for (size_t i = 0; i < g->n_jobs; i++)
-                if (g->jobs[i].state == APP_RENDERED)
-                        write_app(g, &g->jobs[i]);
-        STRV_FOREACH(d, made)
-                (void) unlinkat(g->dfd, *d, AT_REMOVEDIR); /* fails unless empty */
+                if (g->jobs[i].shares_names) {
+                        job_reset(&g->jobs[i]);
+                        process_app(g, &g->jobs[i]);
+                }
 }
 
-/* Logs what happened to the app, as it would have been logged had the app
- * been handled on its own. Returns < 0 if writing failed. */
 static int log_job(const AppJob *job, const char *dir) {
         const char *id = job->source->id;
 
@@ -356,6 +380,7 @@ static int generate(const AppSource *sources, size_t n_sources, const BerthConf 
                 .opts = opts,
                 .dir = dir,
                 .n_threads = thread_count(n_sources),
+                .dirs_lock = PTHREAD_MUTEX_INITIALIZER,
         };
         int r, ret = 0;
 
@@ -366,15 +391,16 @@ static int generate(const AppSource *sources, size_t n_sources, const BerthConf 
                 g.jobs[i].source = &sources[i];
         g.dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-        run_phase(&g, render_job);
+        process_apps(&g);
         r = mark_shared_names(&g);
         if (r < 0) {
-                /* Then every app is written in id order, as if all shared names. */
-                log_errno(LOG_WARNING_LEVEL, r, "Failed to compare the apps' unit names, writing one app after another");
+                /* Then every app is done again in id order, as if all shared names. */
+                log_errno(LOG_WARNING_LEVEL, r, "Failed to compare the apps' unit names, writing them again one after another");
                 for (size_t i = 0; i < g.n_jobs; i++)
                         g.jobs[i].shares_names = true;
         }
-        write_apps(&g);
+        redo_sharing_apps(&g);
+        remove_unused_link_dirs(&g);
         for (size_t i = 0; i < g.n_jobs; i++)
                 if (log_job(&g.jobs[i], dir) < 0)
                         ret = 1;
@@ -382,6 +408,8 @@ static int generate(const AppSource *sources, size_t n_sources, const BerthConf 
                 warn_userns_collisions(g.jobs, g.n_jobs);
         safe_close(g.dfd);
         jobs_free(g.jobs, g.n_jobs);
+        strv_free(g.dirs_seen);
+        strv_free(g.dirs_made);
         return ret;
 }
 
