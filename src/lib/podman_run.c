@@ -76,14 +76,27 @@ int podman_run_add(PodmanRun *p, PodmanOpt o, const char *value) {
 }
 
 int podman_run_addf(PodmanRun *p, PodmanOpt o, const char *fmt, ...) {
-        char *v;
+        char buf[256], *v;
         va_list ap;
         int r;
 
+        /* Formatted on the stack and copied once when it fits: vasprintf() costs
+         * a malloc() and reallocs, for each of ~20 options per container. */
         va_start(ap, fmt);
-        r = vasprintf(&v, fmt, ap);
+        r = vsnprintf(buf, sizeof(buf), fmt, ap);
         va_end(ap);
         if (r < 0)
+                return -ENOMEM;
+        if ((size_t) r < sizeof(buf))
+                v = strndup(buf, (size_t) r);
+        else {
+                va_start(ap, fmt);
+                r = vasprintf(&v, fmt, ap);
+                va_end(ap);
+                if (r < 0)
+                        v = NULL;
+        }
+        if (!v)
                 return -ENOMEM;
         return podman_run_take(p, o, v);
 }

@@ -7,12 +7,37 @@
 #include "strv.h"
 #include "unit_names.h"
 
+/* podman's verb and the flags every berth container runs with. */
+static const char *const podman_run_verb[] = {
+        "run", "--replace", "--rm", "--detach", "--sdnotify=conmon", "--cgroups=split",
+};
+
+/* `podman run ...` for the container. The words point into run, opts and o,
+ * which outlive the array: no copy of each word (~40 per container). */
+static char **podman_run_argv(const RenderOptions *o, const PodmanRun *run, char *const *opts) {
+        size_t n = 1 + ELEMENTSOF(podman_run_verb) + strv_length(opts) + 1 + strv_length(run->command) + 1, k = 0;
+        char **argv = calloc(n, sizeof(char *));
+
+        if (!argv)
+                return NULL;
+        argv[k++] = (char *) o->podman;
+        for (size_t i = 0; i < ELEMENTSOF(podman_run_verb); i++)
+                argv[k++] = (char *) podman_run_verb[i];
+        STRV_FOREACH(w, opts)
+                argv[k++] = *w;
+        argv[k++] = run->image;
+        STRV_FOREACH(w, run->command)
+                argv[k++] = *w;
+        return argv;
+}
+
 static int render_container(const App *a, const Container *c, const RenderOptions *o, UnitSet *s) {
         _cleanup_free_ char *name = unit_name_container(a->id, c->name);
         _cleanup_free_ char *pname = container_podman_name(a, c);
         _cleanup_(unit_file_freep) UnitFile *u = NULL;
         _cleanup_(podman_run_freep) PodmanRun *run = NULL;
-        _cleanup_strv_free_ char **argv = NULL, **opts = NULL;
+        _cleanup_strv_free_ char **opts = NULL;
+        _cleanup_free_ char **argv = NULL; /* the words are not its own */
         char timeout[32];
         int r;
 
@@ -53,42 +78,25 @@ static int render_container(const App *a, const Container *c, const RenderOption
         r = podman_run_option_words(run, &opts);
         if (r < 0)
                 return r;
-        if ((r = strv_extend(&argv, o->podman)) < 0 || (r = strv_extend(&argv, "run")) < 0 ||
-            (r = strv_extend(&argv, "--replace")) < 0 || (r = strv_extend(&argv, "--rm")) < 0 ||
-            (r = strv_extend(&argv, "--detach")) < 0 || (r = strv_extend(&argv, "--sdnotify=conmon")) < 0 ||
-            (r = strv_extend(&argv, "--cgroups=split")) < 0)
-                return r;
-        STRV_FOREACH(w, opts)
-                if ((r = strv_extend(&argv, *w)) < 0)
-                        return r;
-        if ((r = strv_extend(&argv, run->image)) < 0)
-                return r;
-        STRV_FOREACH(w, run->command)
-                if ((r = strv_extend(&argv, *w)) < 0)
-                        return r;
+        argv = podman_run_argv(o, run, opts);
+        if (!argv)
+                return -ENOMEM;
         if ((r = unit_file_add_exec(u, "Service", "ExecStart", NULL, argv, true)) < 0)
                 return r;
 
         if (c->health) {
-                _cleanup_strv_free_ char **wait = NULL;
-                if ((r = strv_extendf(&wait, "%s/berth-health-wait", o->libexecdir)) < 0 ||
-                    (r = strv_extend(&wait, pname)) < 0)
-                        return r;
+                _cleanup_free_ char *helper = NULL;
+                if (asprintf(&helper, "%s/berth-health-wait", o->libexecdir) < 0)
+                        return -ENOMEM;
+                char *const wait[] = { helper, pname, NULL };
                 if ((r = unit_file_comment(u, "Service", "The unit is started only once the container is healthy, so depends_on waits for health.")) < 0 ||
                     (r = unit_file_add_exec(u, "Service", "ExecStartPost", NULL, wait, false)) < 0)
                         return r;
         }
         {
-                _cleanup_strv_free_ char **stop = NULL, **rm = NULL;
                 snprintf(timeout, sizeof(timeout), "--time=%llu", (unsigned long long) (c->stop_timeout / USEC_PER_SEC));
-                if ((r = strv_extend(&stop, o->podman)) < 0 || (r = strv_extend(&stop, "stop")) < 0 ||
-                    (r = strv_extend(&stop, "--ignore")) < 0 || (r = strv_extend(&stop, timeout)) < 0 ||
-                    (r = strv_extend(&stop, pname)) < 0)
-                        return r;
-                if ((r = strv_extend(&rm, o->podman)) < 0 || (r = strv_extend(&rm, "rm")) < 0 ||
-                    (r = strv_extend(&rm, "--force")) < 0 || (r = strv_extend(&rm, "--ignore")) < 0 ||
-                    (r = strv_extend(&rm, pname)) < 0)
-                        return r;
+                char *const stop[] = { (char *) o->podman, (char *) "stop", (char *) "--ignore", timeout, pname, NULL };
+                char *const rm[] = { (char *) o->podman, (char *) "rm", (char *) "--force", (char *) "--ignore", pname, NULL };
                 if ((r = unit_file_add_exec(u, "Service", "ExecStop", NULL, stop, false)) < 0 ||
                     (r = unit_file_comment(u, "Service", "Whatever happened, leave no container behind to block the next start.")) < 0 ||
                     (r = unit_file_add_exec(u, "Service", "ExecStopPost", "-", rm, false)) < 0)

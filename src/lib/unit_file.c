@@ -40,7 +40,7 @@ int unit_file_set_header(UnitFile *u, const char *text) {
 /* Room for n more bytes and a NUL. The text grows by doubling: a container's
  * [Service] section takes a few KiB, added a line at a time. */
 static int section_reserve(UnitSection *s, size_t n) {
-        size_t cap = s->cap ?: 256;
+        size_t cap = s->cap ?: 512;
         char *t;
 
         if (s->len + n + 1 <= s->cap)
@@ -57,19 +57,20 @@ static int section_reserve(UnitSection *s, size_t n) {
 
 static UnitSection *section_get(UnitFile *u, const char *section) {
         UnitSection s = {}, *t;
-        int k;
+        size_t k = strlen(section);
 
         for (size_t i = 0; i < u->n_sections; i++)
                 if (streq(u->sections[i].name, section))
                         return &u->sections[i];
         s.name = strdup(section);
-        k = s.name ? asprintf(&s.text, "[%s]\n", section) : -1;
-        if (k < 0) {
+        if (!s.name || section_reserve(&s, k + 3) < 0) {
                 free(s.name);
                 return NULL;
         }
-        s.len = (size_t) k;
-        s.cap = s.len + 1;
+        s.text[0] = '[';
+        memcpy(s.text + 1, section, k);
+        memcpy(s.text + 1 + k, "]\n", 3);
+        s.len = k + 3;
         t = reallocarray(u->sections, u->n_sections + 1, sizeof(UnitSection));
         if (!t) {
                 free(s.name);
@@ -130,16 +131,26 @@ int unit_file_add_raw(UnitFile *u, const char *section, const char *key, const c
 }
 
 int unit_file_add_rawf(UnitFile *u, const char *section, const char *key, const char *fmt, ...) {
-        _cleanup_free_ char *v = NULL;
+        _cleanup_free_ char *heap = NULL;
+        char buf[256];
         va_list ap;
-        int r;
+        int k;
 
+        /* Formatted on the stack when it fits: vasprintf() costs a malloc() and
+         * reallocs of its own. */
         va_start(ap, fmt);
-        r = vasprintf(&v, fmt, ap);
+        k = vsnprintf(buf, sizeof(buf), fmt, ap);
         va_end(ap);
-        if (r < 0)
+        if (k < 0)
                 return -ENOMEM;
-        return add_line(u, section, key, v);
+        if ((size_t) k < sizeof(buf))
+                return add_line(u, section, key, buf);
+        va_start(ap, fmt);
+        k = vasprintf(&heap, fmt, ap);
+        va_end(ap);
+        if (k < 0)
+                return -ENOMEM;
+        return add_line(u, section, key, heap);
 }
 
 /* The escaping below finds the characters to escape with strcspn() and
