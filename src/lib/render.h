@@ -25,3 +25,4 @@ UnitFile *render_unit_new(const App *a, const char *name);
 int render_app_units(const App *a, const RenderOptions *o, UnitSet *s, bool native_build_units);
 int render_container_unit_deps(const App *a, const Container *c, const RenderOptions *o, UnitFile *u);
 int render_container_service_settings(const App *a, const Container *c, UnitFile *u);
+int render_wants_network(UnitFile *u, const RenderOptions *o, const char *why);

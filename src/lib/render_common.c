@@ -139,6 +139,20 @@ static int render_prepare(const App *a, const RenderOptions *o, UnitSet *s) {
         return unit_set_add(s, TAKE_PTR(u));
 }
 
+/* Image pulls, base layers for builds and published ports want the network up. The
+ * user manager has no network-online.target: nothing to order after there. */
+int render_wants_network(UnitFile *u, const RenderOptions *o, const char *why) {
+        int r;
+
+        if (o->paths->scope != SCOPE_SYSTEM)
+                return 0;
+        if ((r = unit_file_comment(u, "Unit", why)) < 0 ||
+            (r = unit_file_add_raw(u, "Unit", "Wants", "network-online.target")) < 0 ||
+            (r = unit_file_add_raw(u, "Unit", "After", "network-online.target")) < 0)
+                return r;
+        return 0;
+}
+
 static int render_build(const App *a, const Container *c, const RenderOptions *o, UnitSet *s) {
         _cleanup_free_ char *name = unit_name_build(a->id, c->name), *file = NULL;
         _cleanup_(unit_file_freep) UnitFile *u = NULL;
@@ -162,6 +176,7 @@ static int render_build(const App *a, const Container *c, const RenderOptions *o
                         return r;
         }
         if ((r = unit_file_add_word(u, "Unit", "RequiresMountsFor", b->context)) < 0 ||
+            (r = render_wants_network(u, o, "A build may pull its base image.")) < 0 ||
             (r = add_slice(u, a, "Service")) < 0 ||
             (r = unit_file_add_raw(u, "Service", "Type", "oneshot")) < 0 ||
             (r = unit_file_add_raw(u, "Service", "RemainAfterExit", "yes")) < 0 ||

@@ -54,9 +54,7 @@ static int render_container(const App *a, const Container *c, const RenderOption
                     (r = unit_file_add_raw(u, "Unit", "After", b)) < 0)
                         return r;
         }
-        if ((r = unit_file_comment(u, "Unit", "Published ports and image pulls want the network up.")) < 0 ||
-            (r = unit_file_add_raw(u, "Unit", "Wants", "network-online.target")) < 0 ||
-            (r = unit_file_add_raw(u, "Unit", "After", "network-online.target")) < 0)
+        if ((r = render_wants_network(u, o, "Published ports and image pulls want the network up.")) < 0)
                 return r;
 
         if ((r = render_container_service_settings(a, c, u)) < 0)
