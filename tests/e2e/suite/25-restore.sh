@@ -119,14 +119,17 @@ t_random() {
   wait "$cli"
   machine_exec "$M" berth recover >/dev/null || { echo "round $round: berth recover failed"; return 1; }
   got=$(both)
-  if [ "$got" = "$OLD" ]; then echo "round $round: killed after ${delay} ms (pid ${pid:-none}): wholly old"
-  elif [ "$got" = "$NEW" ]; then echo "round $round: killed after ${delay} ms (pid ${pid:-none}): wholly new"
+  if [ "$got" = "$OLD" ]; then echo "round $round: killed after ${delay} ms (pid ${pid:-none}): wholly old"; echo old >> "$TALLY"
+  elif [ "$got" = "$NEW" ]; then echo "round $round: killed after ${delay} ms (pid ${pid:-none}): wholly new"; echo new >> "$TALLY"
   else echo "round $round: killed after ${delay} ms: MIX $got (old $OLD, new $NEW)"; return 1; fi
   clean && app_up
 }
+TALLY=$(mktemp)
 for ((i = 1; i <= RANDOM_ROUNDS; i++)); do
   check "random SIGKILL, round $i: wholly old or wholly new, clean, app starts" t_random "$i"
 done
+note "random kills: $(grep -c old "$TALLY") ended wholly old, $(grep -c new "$TALLY") wholly new"
+rm -f "$TALLY"
 
 # --- bad inputs: refused, and nothing on disk changes --------------------------------------
 fill old
