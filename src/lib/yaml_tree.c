@@ -7,73 +7,10 @@
 #include "strv.h"
 #include "yaml_tree.h"
 
-/* Every node, key and item list and scalar of a document comes from its arena
- * and goes with the document at once: a manifest is a few hundred nodes, and a
- * malloc() and free() for each of them was a third of the time spent loading. */
-typedef struct ArenaBlock ArenaBlock;
-struct ArenaBlock {
-        ArenaBlock *next;
-        size_t used, size;
-        Node data[]; /* for the alignment: the arena's largest object */
-};
-
-struct YamlArena {
-        ArenaBlock *blocks; /* the first one is being filled */
-};
-
-#define ARENA_FIRST_BLOCK (16U * 1024U)
-#define ARENA_MAX_BLOCK (1024U * 1024U)
-
-static void arena_free(YamlArena *a) {
-        if (!a)
-                return;
-        for (ArenaBlock *b = a->blocks, *next; b; b = next) {
-                next = b->next;
-                free(b);
-        }
-        free(a);
-}
-
-static void *arena_alloc(YamlArena *a, size_t n) {
-        ArenaBlock *b = a->blocks;
-        void *p;
-
-        n = (n + _Alignof(Node) - 1) / _Alignof(Node) * _Alignof(Node);
-        if (!b || b->size - b->used < n) {
-                size_t size = b ? MIN(2 * b->size, (size_t) ARENA_MAX_BLOCK) : ARENA_FIRST_BLOCK;
-
-                b = malloc(sizeof(ArenaBlock) + MAX(size, n));
-                if (!b)
-                        return NULL;
-                *b = (ArenaBlock) { .next = a->blocks, .size = MAX(size, n) };
-                a->blocks = b;
-        }
-        p = (char *) b->data + b->used;
-        b->used += n;
-        return p;
-}
-
-/* Moves every block of from into a (nodes are merged from a drop-in). */
-static void arena_take(YamlArena *a, YamlArena *from) {
-        ArenaBlock *last = from->blocks;
-
-        if (!last)
-                return;
-        while (last->next)
-                last = last->next;
-        if (a->blocks) {
-                /* Behind the block being filled, which stays first. */
-                last->next = a->blocks->next;
-                a->blocks->next = from->blocks;
-        } else
-                a->blocks = from->blocks;
-        from->blocks = NULL;
-}
-
 YamlDoc *yaml_doc_free(YamlDoc *d) {
         if (!d)
                 return NULL;
-        arena_free(d->arena);
+        arena_done(&d->arena);
         strv_free(d->files);
         free(d);
         return NULL;
@@ -112,7 +49,7 @@ const char *node_type_name(const Node *n) {
 
 typedef struct Loader {
         yaml_parser_t parser;
-        YamlArena *arena;
+        Arena *arena;
         const char *file;
         const char *data; /* the input, for positions of reader errors */
         size_t len;
@@ -194,7 +131,7 @@ static int loader_next(Loader *l, yaml_event_t *ev) {
  * the next power of two, so they are moved only when n is 0 or a power of two
  * from 4 on. Removing entries (merge_node) never shrinks them, which keeps that
  * true. The arena keeps the old copies until the document goes. */
-static Node **node_list_grow(YamlArena *a, Node **list, size_t n) {
+static Node **node_list_grow(Arena *a, Node **list, size_t n) {
         size_t cap = n ? 2 * n : 4;
         Node **t = arena_alloc(a, sizeof(Node *) * cap);
 
@@ -203,7 +140,7 @@ static Node **node_list_grow(YamlArena *a, Node **list, size_t n) {
         return t;
 }
 
-static int node_append(YamlArena *a, Node *parent, Node *key, Node *item) {
+static int node_append(Arena *a, Node *parent, Node *key, Node *item) {
         size_t n = parent->n;
 
         if (n == 0 || (n >= 4 && (n & (n - 1)) == 0)) {
@@ -403,11 +340,9 @@ static int load_node(Loader *l, yaml_event_t *ev, Node **ret) {
         case YAML_SCALAR_EVENT:
                 n->type = NODE_SCALAR;
                 n->value_len = ev->data.scalar.length;
-                n->value = arena_alloc(l->arena, n->value_len + 1);
+                n->value = arena_strndup(l->arena, (const char *) ev->data.scalar.value, n->value_len);
                 if (!n->value)
                         return -ENOMEM;
-                memcpy(n->value, ev->data.scalar.value, n->value_len);
-                n->value[n->value_len] = 0;
                 n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !ev->data.scalar.tag;
                 break;
         case YAML_SEQUENCE_START_EVENT:
@@ -481,14 +416,11 @@ int yaml_load_string(const char *name, const char *data, size_t len, YamlDoc **r
         d = calloc(1, sizeof(YamlDoc));
         if (!d)
                 return -ENOMEM;
-        d->arena = calloc(1, sizeof(YamlArena));
-        if (!d->arena)
-                return -ENOMEM;
         r = strv_extend(&d->files, name);
         if (r < 0)
                 return r;
         l.file = d->files[0];
-        l.arena = d->arena;
+        l.arena = &d->arena;
         if (!yaml_parser_initialize(&l.parser))
                 return -ENOMEM;
         yaml_parser_set_input_string(&l.parser, (const unsigned char *) data, len);
@@ -540,7 +472,7 @@ int yaml_load_file(const char *path, YamlDoc **ret, Diagnostics *diag) {
         return yaml_load_string(path, buf, len, ret, diag);
 }
 
-static int merge_node(YamlArena *arena, Node *base, Node *add) {
+static int merge_node(Arena *arena, Node *base, Node *add) {
         int r;
 
         /* base and add are mappings; add's entries move into base. */
@@ -594,10 +526,10 @@ int yaml_merge(YamlDoc *base, YamlDoc *dropin, Diagnostics *diag) {
                         return r;
         }
         /* The drop-in's nodes (merged or not) live on in base's arena. */
-        arena_take(base->arena, dropin->arena);
+        arena_take(&base->arena, &dropin->arena);
         if (!base->root)
                 base->root = TAKE_PTR(dropin->root);
         else if (base->root->type == NODE_MAPPING)
-                return merge_node(base->arena, base->root, dropin->root);
+                return merge_node(&base->arena, base->root, dropin->root);
         return 0;
 }
