@@ -43,8 +43,7 @@ const PodmanOptInfo *podman_opt_info(PodmanOpt o) {
 PodmanRun *podman_run_free(PodmanRun *p) {
         if (!p)
                 return NULL;
-        for (size_t i = 0; i < p->n_args; i++)
-                free(p->args[i].value);
+        arena_done(&p->values);
         free(p->args);
         free(p->image);
         strv_free(p->command);
@@ -52,15 +51,13 @@ PodmanRun *podman_run_free(PodmanRun *p) {
         return NULL;
 }
 
-/* Takes ownership of v (NULL for a flag). The array grows by doubling: the
- * generator adds ~20 options per container, thousands of containers per boot. */
+/* v: NULL for a flag, else a value in p->values. The array grows by doubling:
+ * the generator adds ~20 options per container, thousands of containers per boot. */
 static int podman_run_take(PodmanRun *p, PodmanOpt o, char *v) {
         if (p->n_args == 0 || (p->n_args >= 16 && (p->n_args & (p->n_args - 1)) == 0)) {
                 PodmanArg *t = realloc(p->args, sizeof(PodmanArg) * (p->n_args ? p->n_args * 2 : 16));
-                if (!t) {
-                        free(v);
+                if (!t)
                         return -ENOMEM;
-                }
                 p->args = t;
         }
         p->args[p->n_args++] = (PodmanArg) { .opt = o, .value = v };
@@ -70,32 +67,18 @@ static int podman_run_take(PodmanRun *p, PodmanOpt o, char *v) {
 int podman_run_add(PodmanRun *p, PodmanOpt o, const char *value) {
         char *v = NULL;
 
-        if (value && !(v = strdup(value)))
+        if (value && !(v = arena_strndup(&p->values, value, strlen(value))))
                 return -ENOMEM;
         return podman_run_take(p, o, v);
 }
 
 int podman_run_addf(PodmanRun *p, PodmanOpt o, const char *fmt, ...) {
-        char buf[256], *v;
         va_list ap;
-        int r;
+        char *v;
 
-        /* Formatted on the stack and copied once when it fits: vasprintf() costs
-         * a malloc() and reallocs, for each of ~20 options per container. */
         va_start(ap, fmt);
-        r = vsnprintf(buf, sizeof(buf), fmt, ap);
+        v = arena_vprintf(&p->values, fmt, ap);
         va_end(ap);
-        if (r < 0)
-                return -ENOMEM;
-        if ((size_t) r < sizeof(buf))
-                v = strndup(buf, (size_t) r);
-        else {
-                va_start(ap, fmt);
-                r = vasprintf(&v, fmt, ap);
-                va_end(ap);
-                if (r < 0)
-                        v = NULL;
-        }
         if (!v)
                 return -ENOMEM;
         return podman_run_take(p, o, v);
@@ -109,25 +92,30 @@ const char *podman_run_get(const PodmanRun *p, PodmanOpt o) {
 }
 
 int podman_run_option_words(const PodmanRun *p, char ***ret) {
-        _cleanup_strv_free_ char **l = calloc(p->n_args + 1, sizeof(char *));
+        size_t len = 0;
+        char **l, *w;
 
-        if (!l)
-                return -ENOMEM;
         for (size_t i = 0; i < p->n_args; i++) {
                 const PodmanOptInfo *info = &opt_table[p->args[i].opt];
-                size_t fl = strlen(info->flag), vl = info->has_value ? strlen(p->args[i].value) : 0;
-                char *w = malloc(fl + 1 + vl + 1);
-
-                if (!w)
-                        return -ENOMEM;
-                memcpy(w, info->flag, fl);
-                if (info->has_value) {
-                        w[fl] = '=';
-                        memcpy(w + fl + 1, p->args[i].value, vl + 1);
-                } else
-                        w[fl] = 0;
-                l[i] = w;
+                len += strlen(info->flag) + 1 + (info->has_value ? 1 + strlen(p->args[i].value) : 0);
         }
-        *ret = TAKE_PTR(l);
+        /* One allocation, the array and then the words: a container has ~25
+         * options, thousands of containers are rendered per boot. */
+        l = malloc(sizeof(char *) * (p->n_args + 1) + len);
+        if (!l)
+                return -ENOMEM;
+        w = (char *) (l + p->n_args + 1);
+        for (size_t i = 0; i < p->n_args; i++) {
+                const PodmanOptInfo *info = &opt_table[p->args[i].opt];
+                l[i] = w;
+                w = stpcpy(w, info->flag);
+                if (info->has_value) {
+                        *w++ = '=';
+                        w = stpcpy(w, p->args[i].value);
+                }
+                w++;
+        }
+        l[p->n_args] = NULL;
+        *ret = l;
         return 0;
 }

@@ -5,6 +5,7 @@
  * renderings give podman the same container. */
 #pragma once
 
+#include "arena.h"
 #include "macro.h"
 
 typedef enum PodmanOpt {
@@ -61,7 +62,7 @@ const PodmanOptInfo *podman_opt_info(PodmanOpt o);
 
 typedef struct PodmanArg {
         PodmanOpt opt;
-        char *value; /* NULL for flags without value */
+        char *value; /* NULL for flags without value; owned by PodmanRun.values */
 } PodmanArg;
 
 typedef struct PodmanRun {
@@ -69,6 +70,9 @@ typedef struct PodmanRun {
         size_t n_args;
         char *image;
         char **command;
+        /* The option values, together rather than one allocation each: ~25 per
+         * container, thousands of containers per boot. */
+        Arena values;
 } PodmanRun;
 
 PodmanRun *podman_run_free(PodmanRun *p);
@@ -78,5 +82,6 @@ int podman_run_add(PodmanRun *p, PodmanOpt o, const char *value);
 int podman_run_addf(PodmanRun *p, PodmanOpt o, const char *fmt, ...) _printf_(3, 4);
 const char *podman_run_get(const PodmanRun *p, PodmanOpt o);
 
-/* "--flag=value" words for the container-defining options (no program, no verb). */
+/* "--flag=value" words for the container-defining options (no program, no
+ * verb): one allocation, to be freed with free(), not strv_free(). */
 int podman_run_option_words(const PodmanRun *p, char ***ret);
