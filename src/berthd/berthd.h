@@ -74,7 +74,7 @@ struct BerthJob {
         sd_bus_message *request; /* Backup()/Restore() awaiting its reply */
         sd_bus_slot *call;       /* StartUnit/StartTransientUnit in flight */
         char *systemd_job;       /* systemd's job we wait for */
-        sd_bus_slot *job_removed;
+        char *match_rule;        /* the bus daemon's match for its JobRemoved */
 };
 
 struct Manager {
@@ -94,6 +94,9 @@ struct Manager {
         unsigned n_polkit_pending;
         sd_bus_slot *reloading_match;
         sd_bus_slot *subscribe_call;  /* systemd's Subscribe() in flight */
+        sd_bus_slot *owner_call;      /* GetNameOwner(systemd) in flight */
+        sd_bus_slot *owner_match;     /* NameOwnerChanged of systemd's name */
+        char *systemd_owner;          /* its unique name: signals from anyone else are forged */
         sd_bus_slot *list_call;       /* ListUnitsByNames() in flight */
         bool systemd_absent;          /* no systemd on this bus (tests): states stay unknown */
         sd_event_source *db_watch;    /* inotify on the state directory */
@@ -143,6 +146,8 @@ UnitWatch *unit_watch_free(UnitWatch *w);
 /* Asks systemd for the current states of every watched unit (startup counts
  * the answers in n_init_pending), and subscribes to its signals. */
 int units_subscribe(Manager *m);
+/* Whether msg comes from systemd (a client may send signals straight to us). */
+bool units_from_systemd(Manager *m, sd_bus_message *msg);
 int units_fetch_all(Manager *m, bool initial);
 
 /* history.c — the state database, read-only */
@@ -162,6 +167,8 @@ int berth_job_node_enumerator(sd_bus *bus, const char *path, void *userdata, cha
 int berth_job_start_backup(Manager *m, sd_bus_message *request, sd_bus_error *error);
 int berth_job_start_restore(Manager *m, sd_bus_message *request, sd_bus_error *error);
 BerthJob *berth_job_free(BerthJob *j);
+/* systemd's JobRemoved signal (the bus delivers those of our units only). */
+int berth_job_removed(Manager *m, sd_bus_message *msg);
 
 /* polkit.c — authorisation of the methods that change state */
 /* Replies to request (now or later) and returns >= 0, or returns < 0 with

@@ -37,7 +37,10 @@ BerthJob *berth_job_free(BerthJob *j) {
                         break;
                 }
         sd_bus_slot_unref(j->call);
-        sd_bus_slot_unref(j->job_removed);
+        if (j->match_rule && !m->exiting)
+                (void) sd_bus_call_method_async(m->bus, NULL, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                                "org.freedesktop.DBus", "RemoveMatch", NULL, NULL, "s", j->match_rule);
+        free(j->match_rule);
         sd_bus_message_unref(j->request);
         free(j->path);
         free(j->app);
@@ -116,16 +119,13 @@ static void job_finish(BerthJob *j, const char *systemd_result) {
         manager_check_idle(m);
 }
 
-static int on_job_removed(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        BerthJob *j = userdata;
-        Manager *m = j->manager;
+int berth_job_removed(Manager *m, sd_bus_message *msg) {
         const char *path, *unit, *result;
         uint32_t id;
 
         if (sd_bus_message_read(msg, "uoss", &id, &path, &unit, &result) < 0)
                 return 0;
-        /* Two starts of one unit share systemd's job: finish every job that
-         * waits for it here, since freeing a match ends this dispatch. */
+        /* Two starts of one unit share systemd's job: finish each. */
         for (size_t i = 0; i < m->n_jobs;)
                 if (streq_ptr(m->jobs[i]->systemd_job, path))
                         job_finish(m->jobs[i], result);
@@ -172,10 +172,15 @@ fail:
         return 0;
 }
 
-/* Watches for the end first, then asks systemd: JobRemoved cannot slip by. */
+/* Watches for the end first, then asks systemd: JobRemoved cannot slip by.
+ * The bus daemon filters JobRemoved by unit (arg2), so that the jobs of the
+ * rest of the host do not wake us; the match is added with a plain AddMatch
+ * call rather than sd_bus_add_match(), because sd-bus (at least 252) fails to
+ * match argN locally when an integer argument precedes it (JobRemoved is
+ * uoss), and would drop the signal. manager.c hands it to
+ * berth_job_removed(). */
 static int job_begin(Manager *m, sd_bus_message *request, const char *app, const char *kind, const char *unit,
                      sd_bus_message *call) {
-        _cleanup_free_ char *rule = NULL;
         BerthJob *j;
         int r;
 
@@ -183,13 +188,14 @@ static int job_begin(Manager *m, sd_bus_message *request, const char *app, const
         if (r < 0)
                 return r;
         j->request = sd_bus_message_ref(request);
-        /* Only this unit's jobs: not every job of the host wakes us. */
-        if (asprintf(&rule, "type='signal',sender='" SD_DEST "',path='" SD_PATH "',interface='" SD_MANAGER "',"
-                            "member='JobRemoved',arg2='%s'", unit) < 0) {
+        if (asprintf(&j->match_rule, "type='signal',sender='" SD_DEST "',path='" SD_PATH "',interface='" SD_MANAGER "',"
+                                     "member='JobRemoved',arg2='%s'", unit) < 0) {
+                j->match_rule = NULL;
                 berth_job_free(j);
                 return -ENOMEM;
         }
-        r = sd_bus_add_match_async(m->bus, &j->job_removed, rule, on_job_removed, NULL, j);
+        r = sd_bus_call_method_async(m->bus, NULL, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                     "AddMatch", NULL, NULL, "s", j->match_rule);
         if (r >= 0)
                 r = sd_bus_call_async(m->bus, &j->call, call, on_start_reply, j, 0);
         if (r < 0) {

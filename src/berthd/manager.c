@@ -73,14 +73,18 @@ void manager_check_idle(Manager *m) {
                 log_errno(LOG_WARNING_LEVEL, r, "Failed to update the idle timer, ignoring");
 }
 
-/* Every method call addressed to us counts as use. */
+/* Every method call addressed to us counts as use. systemd's JobRemoved
+ * comes here too (see jobs.c for why it has no sd-bus match). */
 static int on_message(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         usec_t now;
 
-        if (sd_bus_message_is_method_call(msg, NULL, NULL) > 0 &&
-            sd_event_now(m->event, CLOCK_MONOTONIC, &now) >= 0)
-                m->last_activity = now;
+        if (sd_bus_message_is_method_call(msg, NULL, NULL) > 0) {
+                if (sd_event_now(m->event, CLOCK_MONOTONIC, &now) >= 0)
+                        m->last_activity = now;
+        } else if (m->n_jobs > 0 && sd_bus_message_is_signal(msg, "org.freedesktop.systemd1.Manager", "JobRemoved") > 0 &&
+                   streq_ptr(sd_bus_message_get_path(msg), "/org/freedesktop/systemd1") && units_from_systemd(m, msg))
+                (void) berth_job_removed(m, msg);
         return 0;
 }
 
@@ -249,7 +253,10 @@ Manager *manager_free(Manager *m) {
         sd_bus_track_unref(m->subscribers);
         sd_bus_slot_unref(m->reloading_match);
         sd_bus_slot_unref(m->subscribe_call);
+        sd_bus_slot_unref(m->owner_call);
+        sd_bus_slot_unref(m->owner_match);
         sd_bus_slot_unref(m->list_call);
+        free(m->systemd_owner);
         sd_event_source_disable_unref(m->db_watch);
         sd_event_source_disable_unref(m->db_settle);
         sd_event_source_disable_unref(m->idle_timer);
@@ -262,7 +269,7 @@ Manager *manager_free(Manager *m) {
 }
 
 static bool startup_pending(Manager *m) {
-        if (m->subscribe_call || m->list_call)
+        if (m->subscribe_call || m->owner_call || m->list_call)
                 return true;
         for (size_t i = 0; i < m->n_apps; i++)
                 if (m->apps[i]->timer && m->apps[i]->timer->fetch)

@@ -42,7 +42,8 @@ static int on_polkit_reply(sd_bus_message *reply, void *userdata, sd_bus_error *
                 log_warning("Failed to check authorization with polkit: %s", strempty(e->message));
                 r = sd_bus_error_setf(&error, SD_BUS_ERROR_ACCESS_DENIED, "Authorization check failed: %s",
                                       strempty(e->message));
-        } else if ((r = sd_bus_message_read(reply, "(bba{ss})", &authorized, &challenge, NULL)) < 0) {
+        } else if ((r = sd_bus_message_enter_container(reply, 'r', "bba{ss}")) < 0 ||
+                   (r = sd_bus_message_read(reply, "bb", &authorized, &challenge)) < 0) {
                 log_errno(LOG_WARNING_LEVEL, r, "Failed to parse polkit's answer");
                 r = sd_bus_error_set(&error, SD_BUS_ERROR_ACCESS_DENIED, "Authorization check failed");
         } else if (authorized) {

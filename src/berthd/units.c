@@ -45,6 +45,10 @@ static void unit_watch_update(UnitWatch *w, const char *active, const char *sub,
                 berth_app_unit_changed(w, a ? old_active : w->active_state, s ? old_sub : w->sub_state, old_next);
 }
 
+bool units_from_systemd(Manager *m, sd_bus_message *msg) {
+        return m->systemd_owner && streq_ptr(sd_bus_message_get_sender(msg), m->systemd_owner);
+}
+
 static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         UnitWatch *w = userdata;
         _cleanup_free_ char *active = NULL, *sub = NULL;
@@ -53,6 +57,8 @@ static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error
         uint64_t next = 0;
         int r;
 
+        if (!units_from_systemd(w->app->manager, m))
+                return 0;
         r = sd_bus_message_read(m, "s", &iface);
         if (r < 0)
                 goto bad;
@@ -260,6 +266,8 @@ static int on_reloading(sd_bus_message *msg, void *userdata, sd_bus_error *error
         Manager *m = userdata;
         int active, r;
 
+        if (!units_from_systemd(m, msg))
+                return 0;
         if (sd_bus_message_read(msg, "b", &active) < 0 || active)
                 return 0;
         /* The generator has run: manifests may have come, gone or changed. */
@@ -286,11 +294,62 @@ static int on_subscribed(sd_bus_message *reply, void *userdata, sd_bus_error *er
         return 0;
 }
 
+static int set_systemd_owner(Manager *m, const char *owner) {
+        char *o = NULL;
+
+        if (!isempty(owner) && !(o = strdup(owner)))
+                return -ENOMEM;
+        free(m->systemd_owner);
+        m->systemd_owner = o;
+        return 0;
+}
+
+static int on_owner(sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *owner;
+
+        m->owner_call = sd_bus_slot_unref(m->owner_call);
+        if (!sd_bus_message_is_method_error(reply, NULL) && sd_bus_message_read(reply, "s", &owner) >= 0)
+                (void) set_systemd_owner(m, owner);
+        return 0;
+}
+
+/* systemd's unique name changes when it reconnects to the bus (a re-exec, a
+ * restarted bus): follow it, and subscribe again. */
+static int on_owner_changed(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *name, *old_owner, *new_owner;
+        int r;
+
+        if (sd_bus_message_read(msg, "sss", &name, &old_owner, &new_owner) < 0 || !streq(name, SD_DEST))
+                return 0;
+        (void) set_systemd_owner(m, new_owner);
+        if (isempty(new_owner))
+                return 0;
+        m->subscribe_call = sd_bus_slot_unref(m->subscribe_call);
+        r = sd_bus_call_method_async(m->bus, &m->subscribe_call, SD_DEST, SD_PATH, SD_MANAGER, "Subscribe",
+                                     on_subscribed, m, NULL);
+        if (r >= 0)
+                r = units_fetch_all(m, false);
+        if (r < 0)
+                log_errno(LOG_WARNING_LEVEL, r, "Failed to follow systemd to its new bus connection, ignoring");
+        return 0;
+}
+
 int units_subscribe(Manager *m) {
         int r;
 
-        r = sd_bus_match_signal_async(m->bus, &m->reloading_match, SD_DEST, SD_PATH, SD_MANAGER, "Reloading",
-                                      on_reloading, NULL, m);
+        /* (The bus daemon's own signals: sender and arg0 can be trusted as matched.) */
+        r = sd_bus_add_match_async(m->bus, &m->owner_match,
+                                   "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
+                                   "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='" SD_DEST "'",
+                                   on_owner_changed, NULL, m);
+        if (r >= 0)
+                r = sd_bus_call_method_async(m->bus, &m->owner_call, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                             "org.freedesktop.DBus", "GetNameOwner", on_owner, m, "s", SD_DEST);
+        if (r >= 0)
+                r = sd_bus_match_signal_async(m->bus, &m->reloading_match, SD_DEST, SD_PATH, SD_MANAGER, "Reloading",
+                                              on_reloading, NULL, m);
         if (r < 0)
                 return r;
         /* Without a subscriber systemd emits no unit signals on the system bus. */
