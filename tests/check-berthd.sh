@@ -6,7 +6,7 @@
 # reload signals turned into berthd's, polkit allow and deny for a non-root
 # caller, root without polkit, Restore's checks, the CLI as a client, no
 # wakeups while idle, idle exit. Needs root (the caller switches to nobody),
-# dbus-daemon, busctl, gdbus, setpriv and python3-dbusmock.
+# dbus-daemon, busctl, setpriv and python3-dbusmock.
 # Environment: BUILD (build dir).
 set -uo pipefail
 cd "${BERTH_SRC:-$(dirname "$0")/..}"
@@ -14,7 +14,7 @@ SRC=$PWD
 BUILD=$(cd "${BUILD:-build}" && pwd)
 PY=/usr/bin/python3   # the distribution's python, where python3-dbusmock lives
 
-for tool in dbus-daemon busctl gdbus setpriv; do
+for tool in dbus-daemon busctl setpriv; do
   command -v "$tool" >/dev/null || { echo "check-berthd: '$tool' is missing (make deps)" >&2; exit 1; }
 done
 "$PY" -c 'import dbusmock' 2>/dev/null || { echo "check-berthd: python3-dbusmock is missing (make deps)" >&2; exit 1; }
@@ -136,10 +136,8 @@ t_introspect_manager() {
 check "busctl introspect: org.berth1.Manager has its methods and signals" t_introspect_manager
 check "GetApp('web') is /org/berth1/app/web" \
   bash -c '[ "$(busctl call org.berth1 /org/berth1 org.berth1.Manager GetApp s web)" = "o \"/org/berth1/app/web\"" ]'
-t_nosuch() {
-  local out; out=$(gdbus call --system --dest org.berth1 --object-path /org/berth1 --method org.berth1.Manager.GetApp nope 2>&1)
-  echo "$out"; grep -q "org.berth1.NoSuchApp: No app 'nope' is installed" <<<"$out"
-}
+CALL=$SRC/tests/berthd/call.py   # prints D-Bus error names, which busctl does not
+t_nosuch() { local out; out=$("$CALL" GetApp s nope); echo "$out"; [ "$out" = "error org.berth1.NoSuchApp: No app 'nope' is installed" ]; }
 check "GetApp('nope') fails with org.berth1.NoSuchApp" t_nosuch
 prop() { busctl get-property org.berth1 "$APP" org.berth1.App "$1"; }
 check "manifest properties: Name, Version, Enabled" \
@@ -268,12 +266,11 @@ check "after the reload the unit states are kept (web still active)" \
 
 # Authorisation.
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
-gcall() { gdbus call --system --dest org.berth1 --object-path /org/berth1 --method "org.berth1.Manager.$1" "${@:2}"; }
-gcall_nobody() { as_nobody gdbus call --system --dest org.berth1 --object-path /org/berth1 --method "org.berth1.Manager.$1" "${@:2}"; }
+gcall() { "$CALL" "$@"; }
+gcall_nobody() { as_nobody "$CALL" "$@"; }
 t_deny() {
-  local out; out=$(as_nobody gdbus call --system --dest org.berth1 --object-path /org/berth1 \
-                   --method org.berth1.Manager.Backup web 2>&1) && { echo "allowed: $out"; return 1; }
-  echo "$out"; grep -q 'org.freedesktop.DBus.Error.AccessDenied: Access denied' <<<"$out" || return 1
+  local out; out=$(gcall_nobody Backup s web) && { echo "allowed: $out"; return 1; }
+  echo "$out"; [ "$out" = "error org.freedesktop.DBus.Error.AccessDenied: Access denied" ] || return 1
   mock_calls "${PK[0]}" "${PK[1]}" CheckAuthorization | grep -q '"system-bus-name" .*"org.berth1.backup"' || return 1
   [ "$(mock_calls "${SD[0]}" "${SD[1]}" StartUnit)" = "a(tav) 0" ] || { echo "StartUnit was called"; return 1; }
 }
@@ -282,22 +279,22 @@ busctl call "${PK[@]}" SetAllowed as 1 org.berth1.backup >/dev/null
 t_allow() {
   local out
   watch_start job 'JobRemoved /org/berth1 1 /org/berth1/job/1 web backup' || return 1
-  out=$(as_nobody gdbus call --system --dest org.berth1 --object-path /org/berth1 --method org.berth1.Manager.Backup web) ||
-    { echo "$out"; return 1; }
-  [ "$out" = "(objectpath '/org/berth1/job/1',)" ] || { echo "reply: $out"; return 1; }
+  out=$(gcall_nobody Backup s web) || { echo "$out"; return 1; }
+  [ "$out" = /org/berth1/job/1 ] || { echo "reply: $out"; return 1; }
   watch_end job || return 1
   grep -qx 'JobNew /org/berth1 1 /org/berth1/job/1 web backup' "$T/job.out" &&
   grep -qx 'JobRemoved /org/berth1 1 /org/berth1/job/1 web backup succeeded' "$T/job.out" &&
   mock_calls "${SD[0]}" "${SD[1]}" StartUnit | grep -q '"berth-backup@web.service" s "replace"'
 }
 check "polkit says yes: Backup() starts berth-backup@web.service, returns job 1, JobNew and JobRemoved" t_allow
-t_restore_denied() { local out; out=$(gcall_nobody Restore web latest "['data']" 0 2>&1); echo "$out"; grep -q 'Error.AccessDenied: Access denied' <<<"$out"; }
+t_restore_denied() { local out; out=$(gcall_nobody Restore ssast web latest data 0); echo "$out"; [ "$out" = "error org.freedesktop.DBus.Error.AccessDenied: Access denied" ]; }
 check "Restore() is its own action: allowed backup does not allow restore" t_restore_denied
 busctl call "${PK[@]}" SetAllowed as 2 org.berth1.backup org.berth1.restore >/dev/null
 t_restore() {
   local out
   watch_start restore 'JobRemoved /org/berth1 2 /org/berth1/job/2 web restore' || return 1
-  out=$(gcall_nobody Restore web latest "['data']" 0) || { echo "$out"; return 1; }
+  out=$(gcall_nobody Restore ssast web latest data 0) || { echo "$out"; return 1; }
+  [ "$out" = /org/berth1/job/2 ] || { echo "reply: $out"; return 1; }
   watch_end restore || return 1
   out=$(mock_calls "${SD[0]}" "${SD[1]}" StartTransientUnit)
   echo "$out"
@@ -308,10 +305,14 @@ t_restore() {
 check "Restore() starts the transient berth-restore@web.service with the request's arguments" t_restore
 t_restore_checks() {
   local out
-  out=$(gcall Restore web latest "['nope']" 0 2>&1); echo "$out"; grep -q 'org.berth1.NoSuchVolume' <<<"$out" || return 1
-  out=$(gcall Restore web -- --volume=x "@as []" 0 2>&1); echo "$out"; grep -q 'org.berth1.NoSuchSnapshot' <<<"$out" || return 1
-  out=$(gcall Restore web latest "@as []" "@t 1" 2>&1); echo "$out"; grep -q 'Error.InvalidArgs: Unknown flags' <<<"$out" || return 1
-  out=$(gcall Restore nope latest "@as []" 0 2>&1); echo "$out"; grep -q 'org.berth1.NoSuchApp' <<<"$out"
+  out=$(gcall Restore ssast web latest nope 0); echo "$out"
+  [ "$out" = "error org.berth1.NoSuchVolume: App 'web' has no volume 'nope'" ] || return 1
+  out=$(gcall Restore ssast web --volume=x "" 0); echo "$out"
+  [ "$out" = "error org.berth1.NoSuchSnapshot: '--volume=x' is not a snapshot id, expected hex digits or 'latest'" ] || return 1
+  out=$(gcall Restore ssast web latest "" 1); echo "$out"
+  [ "$out" = "error org.freedesktop.DBus.Error.InvalidArgs: Unknown flags 0x1, expected 0" ] || return 1
+  out=$(gcall Restore ssast nope latest "" 0); echo "$out"
+  [ "$out" = "error org.berth1.NoSuchApp: No app 'nope' is installed" ]
 }
 check "Restore() refuses unknown volumes, non-snapshot ids, unknown flags, unknown apps" t_restore_checks
 busctl call "${PK[@]}" SetAllowed as 0 >/dev/null
