@@ -30,7 +30,7 @@ static ArenaBlock *arena_room(Arena *a, size_t n, size_t align) {
         size_t size;
 
         if (b) {
-                size_t at = (b->used + align - 1) / align * align;
+                size_t at = (b->used + align - 1) & ~(align - 1); /* align: a power of two */
                 if (at <= b->size && b->size - at >= n) {
                         b->used = at;
                         return b;
