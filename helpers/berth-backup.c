@@ -3,41 +3,71 @@
  * Exit status: 0 succeeded (also with a warning, recorded on the job); 1 the
  * backup failed (the job row and the journal say why); 2 usage; 3 no such app,
  * masked, or its manifest is invalid. */
+#include <signal.h>
 #include <time.h>
 
 #include "app_lock.h"
 #include "backup.h"
 #include "berth_conf.h"
 #include "log.h"
-#include "manifest.h"
+#include "app_current.h"
 #include "metrics.h"
 #include "systemd_client.h"
 
 typedef struct Progress {
         time_t last;
-        bool complete_logged;
+        bool have_pending;
+        ResticProgress pending;   /* restic's latest report, not logged yet */
 } Progress;
 
-static void on_step(void *userdata, int level, const char *message) {
-        log_msg(level, "%s", message);
-}
-
-static void on_progress(void *userdata, const ResticProgress *p) {
-        Progress *pr = userdata;
-        time_t now = time(NULL);
-
-        /* One line every 10 s is enough for the journal and `berth backup`,
-         * and one when restic first reports 100%: restic 0.17+ repeats its
-         * 100% status many times a second while it finishes the snapshot. */
-        if (p->percent_done >= 1.0 && !pr->complete_logged)
-                pr->complete_logged = true;
-        else if (now - pr->last < 10)
-                return;
-        pr->last = now;
+static void log_progress(const ResticProgress *p) {
         log_info("Progress: %.0f%% (%llu of %llu files, %llu of %llu bytes, %llu s, %llu errors)",
                  p->percent_done * 100.0, (unsigned long long) p->files_done, (unsigned long long) p->total_files,
                  (unsigned long long) p->bytes_done, (unsigned long long) p->total_bytes,
                  (unsigned long long) p->seconds_elapsed, (unsigned long long) p->error_count);
+}
+
+static void flush_progress(Progress *pr) {
+        if (pr->have_pending)
+                log_progress(&pr->pending);
+        pr->have_pending = false;
+}
+
+static void on_step(void *userdata, int level, const char *message) {
+        /* restic's last report first: restic ended before this step. */
+        flush_progress(userdata);
+        log_msg(level, "%s", message);
+}
+
+/* One line every 10 s is enough for the journal and `berth backup`; restic's
+ * last report is logged when it ends (restic 0.17+ repeats its 100% report
+ * many times a second while it finishes the snapshot; 0.14 may end without
+ * one, so the last one it gave is the one to show). */
+static void on_progress(void *userdata, const ResticProgress *p) {
+        Progress *pr = userdata;
+        time_t now = time(NULL);
+
+        if (now - pr->last >= 10) {
+                pr->last = now;
+                pr->have_pending = false;
+                log_progress(p);
+        } else {
+                pr->pending = *p;
+                pr->have_pending = true;
+        }
+}
+
+/* A stop of the unit (by hand, a timeout, shutdown): systemd sends SIGINT to
+ * every process of the unit (KillSignal=SIGINT). The helper does not die of it:
+ * restic ends, removing its repository lock (it needs its stdout and stderr
+ * open to do so - restic dies of a write to a closed pipe), and so do podman
+ * exec and the waits for systemd, which fail with EINTR; the flow then goes on
+ * as after any failure: the app is started again if it was stopped, post hooks
+ * run, the job is recorded as failed. */
+static volatile sig_atomic_t stop_signal = 0;
+
+static void on_stop_signal(int sig) {
+        stop_signal = sig;
 }
 
 int main(int argc, char *argv[]) {
@@ -59,6 +89,13 @@ int main(int argc, char *argv[]) {
         int r, ret = 1;
 
         log_open("berth-backup", false);
+        {
+                /* No SA_RESTART: a blocking wait is to return EINTR. */
+                struct sigaction sa = { .sa_handler = on_stop_signal };
+                sigemptyset(&sa.sa_mask);
+                (void) sigaction(SIGINT, &sa, NULL);
+                (void) sigaction(SIGTERM, &sa, NULL);
+        }
         if (argc != 2) {
                 log_error("Usage: berth-backup APP");
                 return 2;
@@ -67,25 +104,16 @@ int main(int argc, char *argv[]) {
         log_set_field("APP", id);
         log_set_field("PHASE", "backup");
 
-        r = berth_conf_load(&conf, &diag);
-        if (r < 0) {
-                log_diagnostics(LOG_ERR_LEVEL, &diag);
-                log_errno(LOG_ERR_LEVEL, r, "Failed to load '%s'", berth_conf_path());
-                goto out;
-        }
-        r = manifest_load_by_id(SCOPE_SYSTEM, id, conf, &app, &diag);
-        if (r < 0) {
-                log_diagnostics(LOG_ERR_LEVEL, &diag);
-                if (r == -ENOENT)
-                        log_error("No app '%s' is installed (no %s.yaml in the manifest search path)", id, id);
-                else if (r == -ERFKILL)
-                        log_error("App '%s' is masked", id);
-                else if (r == -EINVAL)
-                        log_error("The manifest of app '%s' is invalid (see above)", id);
-                else
-                        log_errno(LOG_ERR_LEVEL, r, "Failed to load the manifest of app '%s'", id);
-                ret = 3;
-                goto out;
+        {
+                _cleanup_free_ char *error = NULL;
+                bool app_fault;
+                r = app_load_current(SCOPE_SYSTEM, id, &conf, &app, &diag, &error, &app_fault);
+                if (r < 0) {
+                        log_diagnostics(LOG_ERR_LEVEL, &diag);
+                        log_error("Cannot back up: %s", error ?: strerror(-r));
+                        ret = app_fault ? 3 : 1;
+                        goto out;
+                }
         }
         if ((r = berth_paths_init(SCOPE_SYSTEM, &paths)) < 0) {
                 log_errno(LOG_ERR_LEVEL, r, "Failed to determine berth's directories");
@@ -135,11 +163,14 @@ int main(int argc, char *argv[]) {
                 .lock_fd = lock, .job_id = job, .host = host, .reporter = &reporter,
         };
         r = app_backup(&ctx, &result);
+        flush_progress(&progress);
         if (r < 0) {
                 log_errno(LOG_ERR_LEVEL, r, "Backup of app '%s' aborted", id);
                 (void) state_db_job_finish(db, job, JOB_FAILED, 1, NULL, "out of memory", NULL);
                 goto out;
         }
+        if (stop_signal)
+                log_warning("Stopped by %s while the backup ran", strsignal(stop_signal));
         ret = result.status == JOB_FAILED ? 1 : 0;
         r = state_db_job_finish(db, job, result.status, ret, result.stats_json, result.error, result.snapshot_id);
         if (r < 0)

@@ -5,7 +5,7 @@
 #include "app_lock.h"
 #include "berth_conf.h"
 #include "log.h"
-#include "manifest.h"
+#include "app_current.h"
 #include "prepare.h"
 
 int main(int argc, char *argv[]) {
@@ -30,25 +30,16 @@ int main(int argc, char *argv[]) {
         log_set_field("APP", id);
         log_set_field("PHASE", "prepare");
 
-        r = berth_conf_load(&conf, &diag);
-        if (r < 0) {
-                log_diagnostics(LOG_ERR_LEVEL, &diag);
-                log_errno(LOG_ERR_LEVEL, r, "Failed to load '%s'", berth_conf_path());
-                goto out;
-        }
-        r = manifest_load_by_id(scope, id, conf, &app, &diag);
-        if (r < 0) {
-                log_diagnostics(LOG_ERR_LEVEL, &diag);
-                if (r == -ENOENT)
-                        log_error("No app '%s' is installed (no %s.yaml in the manifest search path)", id, id);
-                else if (r == -ERFKILL)
-                        log_error("App '%s' is masked", id);
-                else if (r == -EINVAL)
-                        log_error("The manifest of app '%s' is invalid (see above); fix it and run 'systemctl daemon-reload'", id);
-                else
-                        log_errno(LOG_ERR_LEVEL, r, "Failed to load the manifest of app '%s'", id);
-                ret = 3;
-                goto out;
+        {
+                _cleanup_free_ char *error = NULL;
+                bool app_fault;
+                r = app_load_current(scope, id, &conf, &app, &diag, &error, &app_fault);
+                if (r < 0) {
+                        log_diagnostics(LOG_ERR_LEVEL, &diag);
+                        log_error("Cannot prepare: %s", error ?: strerror(-r));
+                        ret = app_fault ? 3 : 1;
+                        goto out;
+                }
         }
         r = berth_paths_init(scope, &paths);
         if (r < 0) {

@@ -16,7 +16,7 @@
 #include "app_lock.h"
 #include "berth_conf.h"
 #include "log.h"
-#include "manifest.h"
+#include "app_current.h"
 #include "restore.h"
 #include "strv.h"
 #include "systemd_client.h"
@@ -130,23 +130,14 @@ int main(int argc, char *argv[]) {
         snprintf(jobstr, sizeof(jobstr), "%lld", (long long) job);
         log_set_field("JOB", jobstr);
 
-        r = berth_conf_load(&conf, &diag);
-        if (r < 0) {
-                log_diagnostics(LOG_ERR_LEVEL, &diag);
-                (void) asprintf(&error, "cannot load %s", berth_conf_path());
-                goto failed;
-        }
-        r = manifest_load_by_id(SCOPE_SYSTEM, id, conf, &app, &diag);
-        if (r < 0) {
-                log_diagnostics(LOG_ERR_LEVEL, &diag);
-                if (r == -ENOENT)
-                        (void) asprintf(&error, "no app '%s' is installed (no %s.yaml in the manifest search path)", id, id);
-                else if (r == -ERFKILL)
-                        (void) asprintf(&error, "app '%s' is masked", id);
-                else
-                        (void) asprintf(&error, "the manifest of app '%s' cannot be used (see the journal)", id);
-                ret = 3;
-                goto failed;
+        {
+                bool app_fault;
+                r = app_load_current(SCOPE_SYSTEM, id, &conf, &app, &diag, &error, &app_fault);
+                if (r < 0) {
+                        log_diagnostics(LOG_ERR_LEVEL, &diag);
+                        ret = app_fault ? 3 : 1;
+                        goto failed;
+                }
         }
         r = restic_repo_from_conf(conf, &paths, &repo, &error);
         if (r < 0) {

@@ -3,8 +3,12 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "berth.h"
+#include "berth_paths.h"
+#include "cli_format.h"
 #include "follow.h"
 #include "app.h"
+#include "state_db.h"
 #include "log.h"
 
 static usec_t now(clockid_t id) {
@@ -83,4 +87,42 @@ int cli_follow(sd_bus *bus, SystemdJob *job, sd_journal *j) {
                 print_entries(j);
         }
         return 0;
+}
+
+usec_t cli_job_start_time(void) {
+        /* a second of slack for the clock's granularity in the row */
+        return now(CLOCK_REALTIME) - USEC_PER_SEC;
+}
+
+int cli_job_outcome(const char *app, const char *kind, usec_t t_start, const SystemdJob *job, const char *unit) {
+        _cleanup_(state_db_closep) StateDb *db = NULL;
+        _cleanup_free_ char *dbpath = NULL;
+        BerthPaths paths = {};
+        Job last = {};
+        int ret;
+
+        if (berth_paths_init(SCOPE_SYSTEM, &paths) < 0 || !(dbpath = state_db_path(paths.state_dir)) ||
+            state_db_open(dbpath, true, &db) < 0 || state_db_job_last(db, app, kind, -1, &last) < 0 ||
+            last.started_at < t_start) {
+                /* The helper ended before recording its job (usage, say). */
+                berth_paths_done(&paths);
+                if (streq_ptr(job->result, "done"))
+                        return 0;
+                printf("%s: %s (see journalctl -u %s)\n", unit, strempty(job->result), unit);
+                return 1;
+        }
+        berth_paths_done(&paths);
+        if (arg_cli.json)
+                cli_print_jobs_json(&last, 1, stdout);
+        else if (last.status == JOB_RUNNING)
+                /* the unit is over but the job never ended: the helper died */
+                printf("Job %lld: interrupted (%s)%s\n", (long long) last.id, strempty(job->result),
+                       streq(kind, "restore") ? "; 'berth recover' finishes or undoes it" : "");
+        else
+                printf("Job %lld: %s%s%s\n", (long long) last.id, job_status_to_string(last.status),
+                       last.error ? ": " : "", strempty(last.error));
+        ret = last.status == JOB_SUCCEEDED || last.status == JOB_WARNING ? 0 :
+              last.status == JOB_FAILED && last.exit_code > 0 ? last.exit_code : 1;
+        job_done(&last);
+        return ret;
 }

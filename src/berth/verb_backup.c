@@ -7,7 +7,6 @@
 #include <time.h>
 
 #include "berth.h"
-#include "berth_paths.h"
 #include "cli_format.h"
 #include "follow.h"
 #include "log.h"
@@ -16,12 +15,6 @@
 #include "systemd_client.h"
 #include "unit_names.h"
 
-/* A job row this run made starts no earlier than this (the clock of one host). */
-static usec_t now_realtime(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / 1000 - USEC_PER_SEC;
-}
 
 int verb_backup(int argc, char *argv[]) {
         static const struct option options[] = {
@@ -30,13 +23,10 @@ int verb_backup(int argc, char *argv[]) {
                 {},
         };
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        _cleanup_(state_db_closep) StateDb *db = NULL;
-        _cleanup_free_ char *unit = NULL, *dbpath = NULL;
+        _cleanup_free_ char *unit = NULL;
         sd_journal *j = NULL;
         bool follow = true;
-        BerthPaths paths = {};
         SystemdJob job = {};
-        Job last = {};
         usec_t t_start = 0;
         const char *app;
         int c, r, ret = 1;
@@ -81,7 +71,7 @@ int verb_backup(int argc, char *argv[]) {
                         j = NULL;
                 }
         }
-        t_start = now_realtime();
+        t_start = cli_job_start_time();
         r = systemd_job_enqueue(bus, "StartUnit", unit, &job);
         if (r < 0) {
                 log_errno(LOG_ERR_LEVEL, r, "Failed to start %s", unit);
@@ -94,23 +84,9 @@ int verb_backup(int argc, char *argv[]) {
         }
         if (cli_follow(bus, &job, j) < 0)
                 goto out;
-        if ((r = berth_paths_init(SCOPE_SYSTEM, &paths)) >= 0 && (dbpath = state_db_path(paths.state_dir)) &&
-            state_db_open(dbpath, true, &db) >= 0 && state_db_job_last(db, app, "backup", -1, &last) >= 0 &&
-            last.started_at >= t_start) {
-                if (arg_cli.json)
-                        cli_print_jobs_json(&last, 1, stdout);
-                else
-                        printf("Job %lld: %s%s%s\n", (long long) last.id, job_status_to_string(last.status),
-                               last.error ? ": " : "", strempty(last.error));
-                ret = last.status == JOB_FAILED || last.status == JOB_RUNNING ? 1 : 0;
-        } else {
-                ret = streq_ptr(job.result, "done") ? 0 : 1;
-                printf("%s: %s\n", unit, strempty(job.result));
-        }
+        ret = cli_job_outcome(app, "backup", t_start, &job, unit);
 out:
-        job_done(&last);
         systemd_job_done(&job);
         sd_journal_close(j);
-        berth_paths_done(&paths);
         return ret;
 }

@@ -8,7 +8,6 @@
 
 #include "app_source.h"
 #include "berth.h"
-#include "berth_paths.h"
 #include "cli_format.h"
 #include "follow.h"
 #include "log.h"
@@ -37,12 +36,6 @@ static bool confirm(const char *app, const char *snapshot, char *const *volumes)
         return answer[0] == 'y' || answer[0] == 'Y';
 }
 
-/* A job row this run made starts no earlier than this (the clock of one host). */
-static usec_t now_realtime(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / 1000 - USEC_PER_SEC;
-}
 
 int verb_restore(int argc, char *argv[]) {
         static const struct option options[] = {
@@ -52,13 +45,10 @@ int verb_restore(int argc, char *argv[]) {
                 {},
         };
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        _cleanup_(state_db_closep) StateDb *db = NULL;
         _cleanup_strv_free_ char **volumes = NULL, **cmd = NULL, **env = NULL;
-        _cleanup_free_ char *unit = NULL, *dbpath = NULL, *helper = NULL;
+        _cleanup_free_ char *unit = NULL, *helper = NULL;
         sd_journal *j = NULL;
-        BerthPaths paths = {};
         SystemdJob job = {};
-        Job last = {};
         usec_t t_start = 0;
         const char *app, *snapshot;
         int c, r, ret = 1;
@@ -117,7 +107,7 @@ int verb_restore(int argc, char *argv[]) {
                 return log_errno(LOG_ERR_LEVEL, r, "Failed to connect to systemd"), 1;
         if (!arg_cli.json)
                 j = cli_journal_open(unit);
-        t_start = now_realtime();
+        t_start = cli_job_start_time();
         r = systemd_run_transient(bus, unit, "Restore of a berth app", cmd, env, &job);
         if (r < 0) {
                 log_errno(LOG_ERR_LEVEL, r, "Failed to start %s", unit);
@@ -125,29 +115,9 @@ int verb_restore(int argc, char *argv[]) {
         }
         if (cli_follow(bus, &job, j) < 0)
                 goto out;
-        if ((r = berth_paths_init(SCOPE_SYSTEM, &paths)) >= 0 && (dbpath = state_db_path(paths.state_dir)) &&
-            state_db_open(dbpath, true, &db) >= 0 && state_db_job_last(db, app, "restore", -1, &last) >= 0 &&
-            last.started_at >= t_start) {
-                if (arg_cli.json)
-                        cli_print_jobs_json(&last, 1, stdout);
-                else if (last.status == JOB_RUNNING)
-                        /* the unit is over but the job never ended: the helper died */
-                        printf("Job %lld: interrupted (%s); 'berth recover' finishes or undoes it\n", (long long) last.id,
-                               strempty(job.result));
-                else
-                        printf("Job %lld: %s%s%s\n", (long long) last.id, job_status_to_string(last.status),
-                               last.error ? ": " : "", strempty(last.error));
-                ret = last.status == JOB_SUCCEEDED ? 0 : last.exit_code > 0 ? last.exit_code : 1;
-        } else {
-                /* The helper stopped before recording a job (usage, unknown app, lock). */
-                ret = streq_ptr(job.result, "done") ? 0 : 1;
-                if (!streq_ptr(job.result, "done"))
-                        printf("%s: %s (see journalctl -u %s)\n", unit, strempty(job.result), unit);
-        }
+        ret = cli_job_outcome(app, "restore", t_start, &job, unit);
 out:
-        job_done(&last);
         systemd_job_done(&job);
         sd_journal_close(j);
-        berth_paths_done(&paths);
         return ret;
 }

@@ -1,5 +1,6 @@
 /* backup.c — the backup flow. */
 #include <json-c/json.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -20,19 +21,20 @@ void backup_result_done(BackupResult *r) {
         *r = (BackupResult) {};
 }
 
-static void step(const BackupContext *c, int level, const char *fmt, ...) _printf_(3, 4);
-static void step(const BackupContext *c, int level, const char *fmt, ...) {
+void reporter_step(const BackupReporter *rep, int level, const char *fmt, ...) {
         _cleanup_free_ char *m = NULL;
         va_list ap;
 
-        if (!c->reporter || !c->reporter->step)
+        if (!rep || !rep->step)
                 return;
         va_start(ap, fmt);
         if (vasprintf(&m, fmt, ap) < 0)
                 m = NULL;
         va_end(ap);
-        c->reporter->step(c->reporter->userdata, level, m ?: "(out of memory)");
+        rep->step(rep->userdata, level, m ?: "(out of memory)");
 }
+
+#define step(c, ...) reporter_step((c)->reporter, __VA_ARGS__)
 
 static void fail(BackupResult *r, const char *fmt, ...) _printf_(2, 3);
 static void fail(BackupResult *r, const char *fmt, ...) {
@@ -170,6 +172,7 @@ typedef struct BackupArgs {
         char **paths;
         char **tags;
         ResticBackupSummary summary;
+        usec_t ended;        /* when restic backup exited */
 } BackupArgs;
 
 static void on_progress(const ResticProgress *p, void *userdata) {
@@ -180,8 +183,12 @@ static void on_progress(const ResticProgress *p, void *userdata) {
 
 static int call_backup(const BackupContext *c, void *arg, ResticResult *res, char **err) {
         BackupArgs *a = arg;
+        int q;
+
         restic_backup_summary_done(&a->summary);
-        return restic_backup(c->repo, a->paths, a->tags, c->host, on_progress, (void *) c, &a->summary, res, err);
+        q = restic_backup(c->repo, a->paths, a->tags, c->host, on_progress, (void *) c, &a->summary, res, err);
+        a->ended = now_realtime();
+        return q;
 }
 
 static int call_forget(const BackupContext *c, void *arg, ResticResult *res, char **err) {
@@ -209,7 +216,7 @@ static const char *describe(ResticResult res) {
 }
 
 /* Opens the repository, initialising the embedded default on first use. */
-static int ensure_repository(const BackupContext *c, BackupResult *r) {
+static int ensure_repository(const BackupContext *c, BackupResult *r, bool *ret_initialised) {
         _cleanup_free_ char *err = NULL, *shown = restic_redact(c->repo->repository);
         ResticResult res;
         int q;
@@ -237,10 +244,21 @@ static int ensure_repository(const BackupContext *c, BackupResult *r) {
                         fail(r, "cannot run restic init: %s", strerror(-q));
                         return 0;
                 }
+                *ret_initialised = res == RESTIC_OK;
         }
         if (res != RESTIC_OK)
                 fail(r, "repository %s: %s%s%s", shown, describe(res), err ? ": " : "", strempty(err));
         return 0;
+}
+
+static bool must_open_first(const BackupContext *c) {
+        _cleanup_free_ char *config = NULL;
+
+        if (c->app->backup.quiesce == QUIESCE_STOP || c->app->backup.hooks.n_pre > 0)
+                return true;
+        /* The embedded default is a local path: does it hold a repository yet? */
+        return c->repo->is_default &&
+               (asprintf(&config, "%s/config", c->repo->repository) < 0 || access(config, F_OK) < 0);
 }
 
 static int run_hooks(const BackupContext *c, const Hook *hooks, size_t n, const char *phase, char **env,
@@ -269,6 +287,147 @@ static int run_hooks(const BackupContext *c, const Hook *hooks, size_t n, const 
         return 0;
 }
 
+/* The snapshot cache of an app holds all of its snapshots in the repository
+ * when it "mirrors" it: listed from it once (or made with it), it has learnt
+ * since every snapshot the app's jobs wrote there and every one its retention
+ * removed. Then a job needs no listing of the repository (each restic run opens
+ * it: a key derivation, as long as an unchanged backup takes), and retention
+ * that can remove nothing needs no restic forget. The meta key
+ * snapshot_cache_repository:<app> names that repository by a hash (its URL may
+ * hold credentials). Snapshots written by anything else (another host) are
+ * missed until the next listing (berth snapshots): an undercount only ever
+ * keeps a snapshot longer, never removes one. */
+static int cache_repository_key(const BackupContext *c, char **ret_key, char **ret_value) {
+        unsigned char h[32];
+        char hex[sizeof(h) * 2 + 1];
+
+        crypto_generichash(h, sizeof(h), (const unsigned char *) c->repo->repository, strlen(c->repo->repository), NULL, 0);
+        sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+        if (asprintf(ret_key, "snapshot_cache_repository:%s", c->app->id) < 0)
+                return -ENOMEM;
+        if (!(*ret_value = strdup(hex))) {
+                free(*ret_key);
+                *ret_key = NULL;
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+static bool cache_mirrors_repository(const BackupContext *c) {
+        _cleanup_free_ char *key = NULL, *want = NULL, *have = NULL;
+        return cache_repository_key(c, &key, &want) >= 0 && state_db_meta_get(c->db, key, &have) >= 0 && streq(have, want);
+}
+
+static void cache_set_mirrors(const BackupContext *c) {
+        _cleanup_free_ char *key = NULL, *want = NULL;
+        if (cache_repository_key(c, &key, &want) >= 0)
+                (void) state_db_meta_set(c->db, key, want);
+}
+
+static bool snapshot_id_full(const char *id) {
+        return id && strlen(id) == 64 && strspn(id, "0123456789abcdef") == 64;
+}
+
+/* The job's own snapshot, as restic recorded it: restic 0.17+ names the full id
+ * in its summary, and its snapshot's time is its backup start, which is the end
+ * (restic exited just after) less total_duration. */
+static int own_snapshot(const BackupContext *c, const BackupArgs *args, SnapshotInfo *ret) {
+        _cleanup_(snapshot_info_done) SnapshotInfo s = {};
+        const char *id = args->summary.snapshot_id;
+        double d = args->summary.total_duration;
+
+        if (!snapshot_id_full(id))
+                return -EOPNOTSUPP; /* restic < 0.17: a short id only */
+        if (!(s.id = strdup(id)) || !(s.short_id = strndup(id, 8)) || !(s.app = strdup(c->app->id)) ||
+            !(s.host = strdup(c->host)) || !(s.kind = strdup("backup")) || !(s.tags = strv_copy(args->tags)) ||
+            !(s.paths = strv_copy(args->paths)))
+                return -ENOMEM;
+        strv_sort(s.paths); /* as restic stores them */
+        s.time = args->ended - (d > 0 && d * 1e6 < (double) args->ended ? (usec_t) (d * 1e6) : 0);
+        s.job_id = c->job_id;
+        *ret = s;
+        s = (SnapshotInfo) {};
+        return 0;
+}
+
+/* The cached snapshots of the app without those in drop, plus add (may be
+ * NULL; moved into the cache); SIZE_MAX in *ret_count if the cache cannot be
+ * read or written. */
+static int cache_edit(const BackupContext *c, char **drop, SnapshotInfo *add, size_t *ret_count) {
+        SnapshotInfo *snaps = NULL, *l;
+        size_t n = 0, k = 0;
+
+        *ret_count = SIZE_MAX;
+        if (state_db_snapshots_list(c->db, c->app->id, &snaps, &n) < 0)
+                return 0;
+        if (!(l = reallocarray(snaps, n + 1, sizeof(SnapshotInfo)))) {
+                snapshot_infos_free(snaps, n);
+                return -ENOMEM;
+        }
+        snaps = l;
+        for (size_t i = 0; i < n; i++)
+                if (strv_contains(drop, snaps[i].id) || (add && streq(snaps[i].id, add->id)))
+                        snapshot_info_done(&snaps[i]);
+                else
+                        snaps[k++] = snaps[i];
+        if (add) {
+                snaps[k++] = *add;
+                *add = (SnapshotInfo) {};
+        }
+        if (state_db_snapshots_replace(c->db, c->app->id, snaps, k) >= 0)
+                *ret_count = k;
+        snapshot_infos_free(snaps, k);
+        return 0;
+}
+
+/* The cache learns the job's snapshot: by itself where it mirrors the
+ * repository (or the job made the repository), by a listing otherwise (the
+ * app's first backup there, berth.conf changed, restic < 0.17). *ret_count:
+ * the app's snapshots in the repository, SIZE_MAX when not known. A listing
+ * also finds the full id of the job's snapshot where restic named only a short
+ * one (< 0.17): *ret_full_id, else NULL. */
+static int cache_learn(const BackupContext *c, const BackupArgs *args, bool new_repository, size_t *ret_count,
+                       char **ret_full_id) {
+        _cleanup_(snapshot_info_done) SnapshotInfo own = {};
+        _cleanup_free_ char *tag = NULL, *err = NULL;
+        SnapshotInfo *snaps = NULL;
+        ResticResult res;
+        size_t n = 0;
+        int q;
+
+        *ret_count = SIZE_MAX;
+        *ret_full_id = NULL;
+        q = own_snapshot(c, args, &own);
+        if (q == -ENOMEM)
+                return q;
+        if (q >= 0 && new_repository) {
+                if (state_db_snapshots_replace(c->db, c->app->id, &own, 1) >= 0) {
+                        cache_set_mirrors(c);
+                        *ret_count = 1;
+                }
+                return 0;
+        }
+        if (q >= 0 && cache_mirrors_repository(c))
+                return cache_edit(c, NULL, &own, ret_count);
+
+        if (asprintf(&tag, "app:%s", c->app->id) < 0)
+                return -ENOMEM;
+        char *tags[] = { tag, NULL };
+        q = restic_snapshots(c->repo, tags, &snaps, &n, &res, &err);
+        if (q >= 0 && res == RESTIC_OK && state_db_snapshots_replace(c->db, c->app->id, snaps, n) >= 0) {
+                cache_set_mirrors(c);
+                *ret_count = n;
+        }
+        for (size_t i = 0; q >= 0 && res == RESTIC_OK && i < n; i++)
+                if (snaps[i].job_id == c->job_id && startswith(snaps[i].id, args->summary.snapshot_id) &&
+                    !streq(snaps[i].id, args->summary.snapshot_id) && !(*ret_full_id = strdup(snaps[i].id))) {
+                        q = -ENOMEM;
+                        break;
+                }
+        snapshot_infos_free(snaps, n);
+        return q == -ENOMEM ? q : 0;
+}
+
 static json_object *stats_object(const ResticBackupSummary *s, usec_t duration, unsigned forgotten) {
         json_object *o = json_object_new_object();
         if (!o)
@@ -291,18 +450,26 @@ int app_backup(const BackupContext *c, BackupResult *ret) {
         const App *a = c->app;
         BackupArgs args = {};
         BackupResult r = { .status = JOB_SUCCEEDED };
-        bool stopped = false;
+        bool stopped = false, initialised = false;
+        size_t cached = SIZE_MAX;
         usec_t t0 = now_realtime();
         int q;
 
         if (!target || asprintf(&tag_app, "app:%s", a->id) < 0 || asprintf(&tag_job, "job:%lld", (long long) c->job_id) < 0)
                 return -ENOMEM;
 
-        /* 1. The repository must open before anything touches the app. */
-        if ((q = ensure_repository(c, &r)) < 0)
-                goto oom;
-        if (r.status == JOB_FAILED)
-                goto post;
+        /* 1. The repository must open before anything touches the app: a
+         * hook or a stop is not done for a backup that cannot be written. When
+         * nothing would touch it, restic backup itself says the same as this
+         * check would (one repository opening less: each costs restic's key
+         * derivation, most of an unchanged backup's run time). The default
+         * repository is initialised on first use either way. */
+        if (must_open_first(c)) {
+                if ((q = ensure_repository(c, &r, &initialised)) < 0)
+                        goto oom;
+                if (r.status == JOB_FAILED)
+                        goto post;
+        }
 
         /* 2. What to back up, and the index that says which path is which volume. */
         if ((q = backup_paths(a, c->paths, &args.paths)) < 0)
@@ -385,8 +552,21 @@ restart:
                         warn(&r, "starting %s again failed: %s", target, q < 0 ? strerror(-q) : res);
         }
 
+        /* 7. The snapshot cache learns the snapshot (history, not truth:
+         * failures only warn); before the post hooks, which are told its full
+         * id, which restic < 0.17 names only in a listing. */
+        if (r.snapshot_id) {
+                _cleanup_free_ char *full = NULL;
+                if ((q = cache_learn(c, &args, initialised, &cached, &full)) < 0)
+                        goto oom;
+                if (full) {
+                        free(r.snapshot_id);
+                        r.snapshot_id = TAKE_PTR(full);
+                }
+        }
+
 post:
-        /* 7. Post hooks always run, told how the job went. */
+        /* 8. Post hooks always run, told how the job went. */
         {
                 _cleanup_strv_free_ char **env = NULL;
                 if ((q = strv_extendf(&env, "BERTH_JOB_STATUS=%s", job_status_to_string(r.status))) < 0 ||
@@ -397,16 +577,28 @@ post:
                         goto oom;
         }
 
-        /* 8. Retention, and prune on its cadence, only after a good snapshot. */
+        /* 9. Retention, and prune on its cadence, only after a good snapshot.
+         * restic keeps a snapshot that any rule keeps: with no more snapshots
+         * than keep-last, forget can remove nothing and is not run (it would
+         * open the repository, and lock it exclusively for every other app). */
         if (r.snapshot_id && r.status != JOB_FAILED) {
                 ResticResult res;
                 _cleanup_free_ char *err = NULL, *last = NULL;
 
-                q = with_lock_retries(c, "applying retention", call_forget, &forgotten, &res, &err);
-                if (q < 0 || res != RESTIC_OK)
-                        warn(&r, "retention (restic forget) failed: %s", q < 0 ? strerror(-q) : strempty(err));
-                else if (forgotten)
-                        step(c, 6, "Retention removed %zu snapshot%s", strv_length(forgotten), strv_length(forgotten) == 1 ? "" : "s");
+                if (a->backup.retention.last > 0 && cached <= a->backup.retention.last)
+                        step(c, 6, "Retention: %zu snapshot%s of app '%s', keep-last %u: nothing to forget", cached,
+                             cached == 1 ? "" : "s", a->id, a->backup.retention.last);
+                else {
+                        q = with_lock_retries(c, "applying retention", call_forget, &forgotten, &res, &err);
+                        if (q < 0 || res != RESTIC_OK)
+                                warn(&r, "retention (restic forget) failed: %s", q < 0 ? strerror(-q) : strempty(err));
+                        else if (forgotten) {
+                                step(c, 6, "Retention removed %zu snapshot%s", strv_length(forgotten),
+                                     strv_length(forgotten) == 1 ? "" : "s");
+                                if ((q = cache_edit(c, forgotten, NULL, &cached)) < 0)
+                                        goto oom;
+                        }
+                }
 
                 usec_t last_prune = 0, now = now_realtime();
                 if (state_db_meta_get(c->db, "last_prune", &last) >= 0)
@@ -423,19 +615,6 @@ post:
                                 (void) state_db_meta_set(c->db, "last_prune", buf);
                         }
                 }
-        }
-
-        /* 9. Refresh the snapshot cache (history, not truth: failures only warn). */
-        if (r.snapshot_id) {
-                SnapshotInfo *snaps = NULL;
-                size_t n = 0;
-                ResticResult res;
-                _cleanup_free_ char *err = NULL;
-                char *tags[] = { tag_app, NULL };
-                q = restic_snapshots(c->repo, tags, &snaps, &n, &res, &err);
-                if (q >= 0 && res == RESTIC_OK)
-                        (void) state_db_snapshots_replace(c->db, a->id, snaps, n);
-                snapshot_infos_free(snaps, n);
         }
 
         {

@@ -20,6 +20,9 @@ typedef struct BackupReporter {
         void *userdata;
 } BackupReporter;
 
+/* One formatted line to the reporter's step callback (rep may be NULL). */
+void reporter_step(const BackupReporter *rep, int level, const char *fmt, ...) _printf_(3, 4);
+
 typedef struct BackupContext {
         const App *app;
         const BerthPaths *paths;

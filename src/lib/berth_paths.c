@@ -45,39 +45,28 @@ int berth_paths_init(BerthScope scope, BerthPaths *ret) {
         return 0;
 }
 
-static char *fmt(const char *f, ...) _printf_(1, 2);
-static char *fmt(const char *f, ...) {
-        va_list ap;
-        char *s;
-        int r;
-
-        va_start(ap, f);
-        r = vasprintf(&s, f, ap);
-        va_end(ap);
-        return r < 0 ? NULL : s;
-}
 
 char *berth_app_dir(const BerthPaths *p, const char *app_id) {
-        return fmt("%s/apps/%s", p->state_dir, app_id);
+        return strprintf("%s/apps/%s", p->state_dir, app_id);
 }
 
 char *berth_volume_path(const BerthPaths *p, const char *app_id, const Volume *v) {
         if (v->path)
                 return strdup(v->path);
-        return fmt("%s/apps/%s/volumes/%s", p->state_dir, app_id, v->name);
+        return strprintf("%s/apps/%s/volumes/%s", p->state_dir, app_id, v->name);
 }
 
 char *berth_secret_dir(const BerthPaths *p, const char *app_id) {
-        return fmt("%s/secrets/%s", p->state_dir, app_id);
+        return strprintf("%s/secrets/%s", p->state_dir, app_id);
 }
 
 char *berth_secret_path(const BerthPaths *p, const char *app_id, const char *name) {
-        return fmt("%s/secrets/%s/%s", p->state_dir, app_id, name);
+        return strprintf("%s/secrets/%s/%s", p->state_dir, app_id, name);
 }
 
 char *berth_podman_secret_name(const char *app_id, const char *name) {
         /* '.' cannot occur in an app id: "berth-a.b-c" and "berth-a-b.c" stay
          * apart, where "berth-a-b-c" would be both app a's secret b-c and app
          * a-b's secret c. */
-        return fmt("berth-%s.%s", app_id, name);
+        return strprintf("berth-%s.%s", app_id, name);
 }

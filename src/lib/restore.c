@@ -23,19 +23,7 @@ void restore_result_done(RestoreResult *r) {
         *r = (RestoreResult) {};
 }
 
-static void step(const RestoreContext *c, int level, const char *fmt, ...) _printf_(3, 4);
-static void step(const RestoreContext *c, int level, const char *fmt, ...) {
-        _cleanup_free_ char *m = NULL;
-        va_list ap;
-
-        if (!c->reporter || !c->reporter->step)
-                return;
-        va_start(ap, fmt);
-        if (vasprintf(&m, fmt, ap) < 0)
-                m = NULL;
-        va_end(ap);
-        c->reporter->step(c->reporter->userdata, level, m ?: "(out of memory)");
-}
+#define step(c, ...) reporter_step((c)->reporter, __VA_ARGS__)
 
 static int failf(RestoreResult *r, RestoreError kind, const char *fmt, ...) _printf_(3, 4);
 static int failf(RestoreResult *r, RestoreError kind, const char *fmt, ...) {

@@ -3,20 +3,9 @@
 
 #include "unit_names.h"
 
-static char *fmt(const char *f, ...) _printf_(1, 2);
-static char *fmt(const char *f, ...) {
-        va_list ap;
-        char *s;
-        int r;
-
-        va_start(ap, f);
-        r = vasprintf(&s, f, ap);
-        va_end(ap);
-        return r < 0 ? NULL : s;
-}
 
 char *unit_name_target(const char *id) {
-        return fmt("berth-%s.target", id);
+        return strprintf("berth-%s.target", id);
 }
 
 char *unit_name_slice(const char *id) {
@@ -35,31 +24,31 @@ char *unit_name_slice(const char *id) {
                         *p++ = *c;
         }
         *p = 0;
-        r = fmt("berth-%s.slice", esc);
+        r = strprintf("berth-%s.slice", esc);
         free(esc);
         return r;
 }
 
 char *unit_name_prepare(const char *id) {
-        return fmt("berth-%s-prepare.service", id);
+        return strprintf("berth-%s-prepare.service", id);
 }
 
 char *unit_name_container(const char *id, const char *c) {
-        return fmt("berth-%s-%s.service", id, c);
+        return strprintf("berth-%s-%s.service", id, c);
 }
 
 char *unit_name_build(const char *id, const char *c) {
-        return fmt("berth-%s-%s-build.service", id, c);
+        return strprintf("berth-%s-%s-build.service", id, c);
 }
 
 char *unit_name_timer(const char *id) {
-        return fmt("berth-%s-backup.timer", id);
+        return strprintf("berth-%s-backup.timer", id);
 }
 
 char *unit_name_backup(const char *id) {
-        return fmt("berth-backup@%s.service", id);
+        return strprintf("berth-backup@%s.service", id);
 }
 
 char *unit_name_restore(const char *id) {
-        return fmt("berth-restore@%s.service", id);
+        return strprintf("berth-restore@%s.service", id);
 }
