@@ -76,12 +76,17 @@ static int writev_all(int fd, struct iovec *iov, size_t n) {
 
 /* One writev() of the file's pieces: no copy of the text into one string. */
 static int write_file_excl(int dfd, const UnitFile *u) {
-        _cleanup_free_ struct iovec *iov = calloc(unit_file_iovec_max(u), sizeof(struct iovec));
+        struct iovec small[16]; /* room for 7 sections: no allocation per file */
+        _cleanup_free_ struct iovec *heap = NULL;
+        struct iovec *iov = small;
         _cleanup_close_ int fd = -EBADF;
         int r;
 
-        if (!iov)
-                return -ENOMEM;
+        if (unit_file_iovec_max(u) > ELEMENTSOF(small)) {
+                iov = heap = calloc(unit_file_iovec_max(u), sizeof(struct iovec));
+                if (!iov)
+                        return -ENOMEM;
+        }
         fd = openat(dfd, u->name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
         if (fd < 0)
                 return -errno;
@@ -93,12 +98,30 @@ static int write_file_excl(int dfd, const UnitFile *u) {
         return r;
 }
 
-/* The link at path, making its .wants directory when missing (recorded in
- * made_dirs). The link is tried first: the directory is there for all but the
- * first app, and a mkdirat() that fails with EEXIST is a system call per link. */
-static int make_link(int dfd, const UnitLink *l, const char *path, char ***made_dirs, const char **ret_failed) {
+/* "dir/name" into buf. */
+static int link_path(const UnitLink *l, char buf[static PATH_MAX]) {
+        size_t d = strlen(l->dir), n = strlen(l->name);
+
+        if (d + 1 + n >= PATH_MAX)
+                return -ENAMETOOLONG;
+        memcpy(buf, l->dir, d);
+        buf[d] = '/';
+        memcpy(buf + d + 1, l->name, n + 1);
+        return 0;
+}
+
+/* The link, making its .wants directory when missing (recorded in made_dirs).
+ * The link is tried first: the directory is there for all but the first app,
+ * and a mkdirat() that fails with EEXIST is a system call per link. */
+static int make_link(int dfd, const UnitLink *l, char ***made_dirs, const char **ret_failed) {
+        char path[PATH_MAX];
         int r;
 
+        r = link_path(l, path);
+        if (r < 0) {
+                *ret_failed = l->name;
+                return r;
+        }
         if (symlinkat(l->target, dfd, path) >= 0)
                 return 0;
         if (errno != ENOENT) {
@@ -121,31 +144,20 @@ static int make_link(int dfd, const UnitLink *l, const char *path, char ***made_
 }
 
 int unit_set_write_at(const UnitSet *s, int dfd, char **ret_failed) {
-        _cleanup_strv_free_ char **created = NULL, **made_dirs = NULL;
+        _cleanup_strv_free_ char **made_dirs = NULL;
         const char *failed = NULL;
+        size_t n_files = 0, n_links = 0; /* written so far, to be removed on failure */
         int r = 0;
 
-        for (size_t i = 0; i < s->n_files; i++) {
-                r = write_file_excl(dfd, s->files[i]);
+        for (; n_files < s->n_files; n_files++) {
+                r = write_file_excl(dfd, s->files[n_files]);
                 if (r < 0) {
-                        failed = s->files[i]->name;
+                        failed = s->files[n_files]->name;
                         goto fail;
                 }
-                r = strv_extend(&created, s->files[i]->name);
-                if (r < 0)
-                        goto fail;
         }
-        for (size_t i = 0; i < s->n_links; i++) {
-                const UnitLink *l = &s->links[i];
-                _cleanup_free_ char *path = NULL;
-                if (asprintf(&path, "%s/%s", l->dir, l->name) < 0) {
-                        r = -ENOMEM;
-                        goto fail;
-                }
-                r = make_link(dfd, l, path, &made_dirs, &failed);
-                if (r < 0)
-                        goto fail;
-                r = strv_consume(&created, TAKE_PTR(path));
+        for (; n_links < s->n_links; n_links++) {
+                r = make_link(dfd, &s->links[n_links], &made_dirs, &failed);
                 if (r < 0)
                         goto fail;
         }
@@ -153,8 +165,13 @@ int unit_set_write_at(const UnitSet *s, int dfd, char **ret_failed) {
 fail:
         if (ret_failed)
                 *ret_failed = failed ? strdup(failed) : NULL;
-        STRV_FOREACH(c, created)
-                (void) unlinkat(dfd, *c, 0);
+        for (size_t i = 0; i < n_files; i++)
+                (void) unlinkat(dfd, s->files[i]->name, 0);
+        for (size_t i = 0; i < n_links; i++) {
+                char path[PATH_MAX];
+                if (link_path(&s->links[i], path) >= 0)
+                        (void) unlinkat(dfd, path, 0);
+        }
         STRV_FOREACH(d, made_dirs)
                 (void) unlinkat(dfd, *d, AT_REMOVEDIR);
         return r;
