@@ -1,7 +1,6 @@
 /* unit_file.c — unit file model and escaping. */
 #include <stdarg.h>
 
-#include "strv.h"
 #include "unit_file.h"
 
 UnitFile *unit_file_new(const char *name) {
