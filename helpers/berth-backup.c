@@ -58,16 +58,18 @@ static void on_progress(void *userdata, const ResticProgress *p) {
 }
 
 /* A stop of the unit (by hand, a timeout, shutdown): systemd sends SIGINT to
- * every process of the unit (KillSignal=SIGINT). The helper does not die of it:
- * restic ends, removing its repository lock (it needs its stdout and stderr
- * open to do so - restic dies of a write to a closed pipe), and so do podman
- * exec and the waits for systemd, which fail with EINTR; the flow then goes on
- * as after any failure: the app is started again if it was stopped, post hooks
- * run, the job is recorded as failed. */
-static volatile sig_atomic_t stop_signal = 0;
-
-static void on_stop_signal(int sig) {
-        stop_signal = sig;
+ * every process of the unit (KillSignal=SIGINT). restic and podman exec end at
+ * once (restic removing its repository lock: it needs its stdout and stderr
+ * open for that, so the helper must not die first); the helper blocks the
+ * signal, and app_backup() sees it pending and ends the flow as after any
+ * failure: nothing more started, the app started again (not waited for: its
+ * start waits for this stop), the job recorded as failed. */
+static bool stop_pending(int *ret_sig) {
+        sigset_t s;
+        if (sigpending(&s) < 0)
+                return false;
+        *ret_sig = sigismember(&s, SIGINT) > 0 ? SIGINT : sigismember(&s, SIGTERM) > 0 ? SIGTERM : 0;
+        return *ret_sig != 0;
 }
 
 int main(int argc, char *argv[]) {
@@ -90,11 +92,11 @@ int main(int argc, char *argv[]) {
 
         log_open("berth-backup", false);
         {
-                /* No SA_RESTART: a blocking wait is to return EINTR. */
-                struct sigaction sa = { .sa_handler = on_stop_signal };
-                sigemptyset(&sa.sa_mask);
-                (void) sigaction(SIGINT, &sa, NULL);
-                (void) sigaction(SIGTERM, &sa, NULL);
+                sigset_t stop;
+                sigemptyset(&stop);
+                sigaddset(&stop, SIGINT);
+                sigaddset(&stop, SIGTERM);
+                (void) sigprocmask(SIG_BLOCK, &stop, NULL);
         }
         if (argc != 2) {
                 log_error("Usage: berth-backup APP");
@@ -169,8 +171,9 @@ int main(int argc, char *argv[]) {
                 (void) state_db_job_finish(db, job, JOB_FAILED, 1, NULL, "out of memory", NULL);
                 goto out;
         }
-        if (stop_signal)
-                log_warning("Stopped by %s while the backup ran", strsignal(stop_signal));
+        int sig;
+        if (stop_pending(&sig))
+                log_warning("Stopped by %s while the backup ran", strsignal(sig));
         ret = result.status == JOB_FAILED ? 1 : 0;
         r = state_db_job_finish(db, job, result.status, ret, result.stats_json, result.error, result.snapshot_id);
         if (r < 0)

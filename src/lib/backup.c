@@ -1,5 +1,6 @@
 /* backup.c — the backup flow. */
 #include <json-c/json.h>
+#include <signal.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <sys/stat.h>
@@ -135,6 +136,54 @@ static int write_index(const BackupContext *c) {
         return r;
 }
 
+/* A stop of the job's unit. The helper blocks SIGINT and SIGTERM, so a stop
+ * request (systemd sends KillSignal= to every process of the unit) stays
+ * pending here while restic and podman exec, which do not block them, end at
+ * once. From then on nothing new is started, and the app is started again
+ * without waiting: its start jobs are ordered after this unit's stop. */
+static bool stop_requested(void) {
+        sigset_t s;
+        return sigpending(&s) >= 0 && (sigismember(&s, SIGINT) > 0 || sigismember(&s, SIGTERM) > 0);
+}
+
+/* The app started again after a quiesced backup, waited for (post hooks may
+ * need it) unless a stop of the job comes meanwhile: the app's start jobs are
+ * then ordered after this unit's stop (berth-recover.service, which both
+ * follow), and waiting would only hold both until systemd's stop timeout.
+ * *ret_result: the job's result, or "not waited for". */
+static int start_app_again(const BackupContext *c, const char *target, char **ret_result) {
+        SystemdJob j;
+        usec_t deadline = now_realtime() + 20 * 60 * USEC_PER_SEC;
+        int q;
+
+        q = systemd_job_enqueue(c->bus, "StartUnit", target, &j);
+        if (q < 0)
+                return q;
+        while (!j.done && !stop_requested()) {
+                q = sd_bus_process(c->bus, NULL);
+                if (q < 0)
+                        goto out;
+                if (q > 0)
+                        continue;
+                usec_t now = now_realtime();
+                if (now >= deadline) {
+                        q = -ETIMEDOUT;
+                        goto out;
+                }
+                /* A pending signal does not wake the wait: look again each second. */
+                q = sd_bus_wait(c->bus, MIN(deadline - now, USEC_PER_SEC));
+                if (q < 0)
+                        goto out;
+        }
+        q = 0;
+        *ret_result = j.done ? TAKE_PTR(j.result) : strdup("not waited for: the backup was stopped");
+        if (!*ret_result)
+                q = -ENOMEM;
+out:
+        systemd_job_done(&j);
+        return q;
+}
+
 /* restic calls that may meet a repository locked by another job: retried with
  * a growing pause, lock_retries times. */
 typedef int (*ResticCall)(const BackupContext *c, void *arg, ResticResult *res, char **err);
@@ -151,7 +200,7 @@ static int with_lock_retries(const BackupContext *c, const char *what, ResticCal
                 r = call(c, arg, &res, &err);
                 if (r < 0)
                         return r;
-                if (res != RESTIC_LOCKED || attempt >= c->conf->lock_retries) {
+                if (res != RESTIC_LOCKED || attempt >= c->conf->lock_retries || stop_requested()) {
                         *ret_res = res;
                         *ret_err = TAKE_PTR(err);
                         return 0;
@@ -160,7 +209,8 @@ static int with_lock_retries(const BackupContext *c, const char *what, ResticCal
                 unsigned pause = MIN(5U << (attempt - 1), 60U);
                 step(c, 4, "Repository is locked by another operation; %s again in %u s (attempt %u of %u)",
                      what, pause, attempt, c->conf->lock_retries);
-                sleep(pause);
+                for (unsigned i = 0; i < pause && !stop_requested(); i++)
+                        sleep(1);
         }
 }
 
@@ -491,6 +541,10 @@ int app_backup(const BackupContext *c, BackupResult *ret) {
                 goto oom;
 
         /* 3. Pre hooks: a failing one aborts the backup. */
+        if (stop_requested()) {
+                fail(&r, "the backup was stopped before it began");
+                goto post;
+        }
         if ((q = run_hooks(c, a->backup.hooks.pre, a->backup.hooks.n_pre, "pre", NULL, &r, true)) < 0)
                 goto oom;
         if (r.status == JOB_FAILED)
@@ -513,6 +567,10 @@ int app_backup(const BackupContext *c, BackupResult *ret) {
         }
 
         /* 5. restic backup. */
+        if (stop_requested()) {
+                fail(&r, "the backup was stopped before restic backup began");
+                goto restart;
+        }
         {
                 ResticResult res;
                 _cleanup_free_ char *err = NULL;
@@ -520,6 +578,10 @@ int app_backup(const BackupContext *c, BackupResult *ret) {
                 q = with_lock_retries(c, "backing up", call_backup, &args, &res, &err);
                 if (q < 0) {
                         fail(&r, "cannot run restic backup: %s", strerror(-q));
+                        goto restart;
+                }
+                if (res != RESTIC_OK && res != RESTIC_PARTIAL && stop_requested()) {
+                        fail(&r, "the backup was stopped while restic backup ran");
                         goto restart;
                 }
                 if (res == RESTIC_PARTIAL)
@@ -547,9 +609,11 @@ restart:
                 _cleanup_free_ char *res = NULL;
                 (void) app_lock_downgrade(c->lock_fd);
                 step(c, 6, "Starting %s again", target);
-                q = app_start_wait(c->bus, a, 20 * 60 * USEC_PER_SEC, &res);
+                q = start_app_again(c, target, &res);
+                if (q == -ENOMEM)
+                        goto oom;
                 if (q < 0 || !streq(res, "done"))
-                        warn(&r, "starting %s again failed: %s", target, q < 0 ? strerror(-q) : res);
+                        warn(&r, "starting %s again: %s", target, q < 0 ? strerror(-q) : res);
         }
 
         /* 7. The snapshot cache learns the snapshot (history, not truth:
@@ -581,7 +645,9 @@ post:
          * restic keeps a snapshot that any rule keeps: with no more snapshots
          * than keep-last, forget can remove nothing and is not run (it would
          * open the repository, and lock it exclusively for every other app). */
-        if (r.snapshot_id && r.status != JOB_FAILED) {
+        if (r.snapshot_id && r.status != JOB_FAILED && stop_requested())
+                warn(&r, "retention not applied: the backup was stopped");
+        else if (r.snapshot_id && r.status != JOB_FAILED) {
                 ResticResult res;
                 _cleanup_free_ char *err = NULL, *last = NULL;
 
