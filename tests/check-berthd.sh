@@ -327,6 +327,7 @@ check "root's Backup() is allowed without asking polkit (which says no to everyo
 
 # Staying alive, and sleeping.
 ctxt() { awk '/^(non)?voluntary_ctxt_switches/ { s += $2 } END { print s }' "/proc/$BERTHD/status"; }
+cputicks() { awk '{ print $14 + $15 }' "/proc/$BERTHD/stat"; }   # utime + stime
 armed_timerfds() {
   local f n=0
   for f in /proc/"$BERTHD"/fdinfo/*; do
@@ -371,12 +372,16 @@ t_subscribed_stays() {
   local a; a=$(ctxt); sleep 2; [ "$(ctxt)" = "$a" ] || { echo "woke up while subscribed and idle"; kill "$hold"; return 1; }
   [ "$(armed_timerfds)" = 0 ] || { echo "a timer is armed while subscribed"; kill "$hold"; return 1; }
   kill "$hold"; wait "$hold" 2>/dev/null
-  local t0; t0=$(date +%s%N)
+  local t0 c0 c1 ms; t0=$(date +%s%N)
+  sleep 0.5; c0=$(cputicks); sleep 1; c1=$(cputicks)
+  echo "CPU ticks from 0.5 s to 1.5 s after the subscriber left: $c0 -> $c1"
   wait "$BERTHD"; local rc=$?
-  echo "exited $rc, $(( ($(date +%s%N) - t0) / 1000000 )) ms after the subscriber left"
-  [ "$rc" = 0 ] && grep -q 'Idle for 2 s, exiting' "$T/berthd.log"
+  ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+  echo "exited $rc, $ms ms after the subscriber left"
+  [ "$rc" = 0 ] && grep -q 'Idle for 2 s, exiting' "$T/berthd.log" && [ "$ms" -ge 1900 ] && [ "$ms" -lt 4000 ] &&
+    [ "$c0" = "$c1" ]
 }
-check "a subscriber keeps berthd (no timer, no wakeup); once it leaves, berthd exits after 2 s idle" t_subscribed_stays
+check "a subscriber keeps berthd (no timer, no wakeup); once it leaves, no CPU used, exit after 2 s idle" t_subscribed_stays
 t_activation_again() {
   ! has_owner org.berth1 || return 1
   "$BUILD/berthd" --exit-idle-time=2 >>"$T/berthd.log" 2>&1 &

@@ -189,7 +189,13 @@ static int method_restore(sd_bus_message *msg, void *userdata, sd_bus_error *err
 }
 
 static int on_subscribers_gone(sd_bus_track *t, void *userdata) {
-        manager_check_idle(userdata);
+        Manager *m = userdata;
+
+        /* Drop the empty track: sd-bus calls this handler again and again for
+         * as long as an empty track with a handler exists. The next
+         * Subscribe() makes a new one. */
+        m->subscribers = sd_bus_track_unref(m->subscribers);
+        manager_check_idle(m);
         return 0;
 }
 

@@ -65,6 +65,11 @@ void manager_check_idle(Manager *m) {
                 if (enabled != SD_EVENT_OFF)
                         r = sd_event_source_set_enabled(m->idle_timer, SD_EVENT_OFF);
         } else if (enabled == SD_EVENT_OFF) {
+                /* Just became idle (the last subscriber, job or check is gone):
+                 * the idle period starts now. */
+                usec_t now;
+                if (sd_event_now(m->event, CLOCK_MONOTONIC, &now) >= 0)
+                        m->last_activity = MAX(m->last_activity, now);
                 r = sd_event_source_set_time(m->idle_timer, m->last_activity + m->idle_timeout);
                 if (r >= 0)
                         r = sd_event_source_set_enabled(m->idle_timer, SD_EVENT_ONESHOT);

@@ -86,6 +86,9 @@ static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error
                         r = sd_bus_message_read(m, "v", "t", &next);
                         if (r < 0)
                                 goto bad;
+                        /* A timer that is not running elapses "never" (infinity). */
+                        if (next == UINT64_MAX)
+                                next = 0;
                         has_next = true;
                 } else if ((r = sd_bus_message_skip(m, "v")) < 0)
                         goto bad;
@@ -220,7 +223,7 @@ static int on_timer_next(sd_bus_message *reply, void *userdata, sd_bus_error *er
         if (sd_bus_message_is_method_error(reply, NULL))
                 return 0; /* e.g. no systemd: NextBackup stays 0 */
         if (sd_bus_message_read(reply, "v", "t", &next) >= 0)
-                unit_watch_update(w, NULL, NULL, true, next);
+                unit_watch_update(w, NULL, NULL, true, next == UINT64_MAX ? 0 : next);
         return 0;
 }
 
