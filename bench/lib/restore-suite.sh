@@ -42,6 +42,8 @@ measure() {
   t1=$(date +%s%N)
   stop=$(ts "berth-$app-web.service" ActiveExitTimestampMonotonic)
   active=$(ts "berth-$app-web.service" ActiveEnterTimestampMonotonic)
+  # a restore that did not stop the app measured no downtime: not a result
+  [ "$stop" -gt 0 ] && [ "$active" -gt "$stop" ] || { echo "app $app was not stopped and started by the restore"; return 1; }
   job_down=$(machine_exec "$M" sh -c "berth jobs --json -n 1 $app | grep -o '\"downtime\": *[0-9.]*' | sed 's/.*: *//'")
   # bare restic: the same snapshot, repository and cache, into an empty directory on
   # the same filesystem; page cache dropped before it as before berth's (the same)
@@ -52,6 +54,9 @@ measure() {
 }
 
 small=$(make_app small "$SMALL_MB") && large=$(make_app large "$LARGE_MB") || { echo "setup failed"; suite_end; }
+# both apps must run for a restore to have downtime to measure
+machine_exec "$M" systemctl start berth-small.target berth-large.target
+machine_exec "$M" systemctl is-active berth-small-web.service berth-large-web.service || { echo "an app is not running"; suite_end; }
 # Each restored twice: the first run also warms restic's cache for that snapshot.
 for i in 1 2; do
   machine_exec "$M" sh -c 'sync; echo 3 > /proc/sys/vm/drop_caches' 2>/dev/null

@@ -587,6 +587,12 @@ int restic_prune(const ResticRepo *r, ResticResult *ret_result, char **ret_error
 int restic_backup(const ResticRepo *r, char *const *paths, char *const *tags, const char *host,
                   ResticProgressFn progress, void *userdata, ResticBackupSummary *ret_summary,
                   ResticResult *ret_result, char **ret_error) {
+        return restic_backup_with(r, paths, tags, host, 0, progress, userdata, ret_summary, ret_result, ret_error);
+}
+
+int restic_backup_with(const ResticRepo *r, char *const *paths, char *const *tags, const char *host, unsigned flags,
+                       ResticProgressFn progress, void *userdata, ResticBackupSummary *ret_summary,
+                       ResticResult *ret_result, char **ret_error) {
         _cleanup_strv_free_ char **args = NULL;
         Run run = { .repo = r, .backup = true, .progress = progress, .userdata = userdata };
         int q;
@@ -602,6 +608,10 @@ int restic_backup(const ResticRepo *r, char *const *paths, char *const *tags, co
                 if (strv_extendf(&args, "--tag=%s", *t) < 0)
                         return -ENOMEM;
         if (host && strv_extendf(&args, "--host=%s", host) < 0)
+                return -ENOMEM;
+        /* 0.14 needs both flags; 0.17+ folds ctime into --ignore-inode. */
+        if ((flags & RESTIC_BACKUP_IGNORE_INODE) &&
+            (strv_extend(&args, "--ignore-inode") < 0 || strv_extend(&args, "--ignore-ctime") < 0))
                 return -ENOMEM;
         if (strv_extend(&args, "--") < 0)
                 return -ENOMEM;

@@ -114,6 +114,14 @@ int restic_check_access(const ResticRepo *r, ResticResult *ret_result, char **re
 int restic_backup(const ResticRepo *r, char *const *paths, char *const *tags, const char *host,
                   ResticProgressFn progress, void *userdata, ResticBackupSummary *ret_summary,
                   ResticResult *ret_result, char **ret_error);
+/* RESTIC_BACKUP_IGNORE_INODE: a file whose size and mtime match the parent
+ * snapshot is taken as unchanged even if its inode number and ctime changed
+ * (--ignore-inode --ignore-ctime): files put back by a restore keep their mtime
+ * but not their inode or ctime. */
+#define RESTIC_BACKUP_IGNORE_INODE (1U << 0)
+int restic_backup_with(const ResticRepo *r, char *const *paths, char *const *tags, const char *host, unsigned flags,
+                       ResticProgressFn progress, void *userdata, ResticBackupSummary *ret_summary,
+                       ResticResult *ret_result, char **ret_error);
 /* Snapshots carrying every tag in tags (e.g. {"app:immich", NULL}; NULL: all),
  * oldest first. */
 int restic_snapshots(const ResticRepo *r, char *const *tags, SnapshotInfo **ret, size_t *ret_n,

@@ -406,7 +406,7 @@ int app_restore(const RestoreContext *c, const RestoreRequest *req, RestoreResul
                     (q = strv_extend(&tags, "kind:pre-restore")) < 0)
                         goto oom_q;
                 step(c, 6, "Taking the pre-restore snapshot");
-                q = restic_backup(c->repo, paths, tags, c->host, NULL, NULL, &sum, &res, &err);
+                q = restic_backup_with(c->repo, paths, tags, c->host, RESTIC_BACKUP_IGNORE_INODE, NULL, NULL, &sum, &res, &err);
                 if (q < 0 || (res != RESTIC_OK && res != RESTIC_PARTIAL) || !sum.snapshot_id) {
                         restic_backup_summary_done(&sum);
                         q = failf(&r, RESTORE_FAILED, "the pre-restore snapshot failed, nothing was replaced: %s",
