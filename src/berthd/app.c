@@ -64,7 +64,7 @@ BerthApp *berth_app_free(BerthApp *a) {
         return NULL;
 }
 
-int berth_app_new(Manager *m, const App *manifest, BerthApp *old, BerthApp **ret) {
+int berth_app_new(Manager *m, const App *manifest, BerthApp **ret) {
         _cleanup_(berth_app_freep) BerthApp *a = NULL;
         int r;
 
@@ -77,6 +77,7 @@ int berth_app_new(Manager *m, const App *manifest, BerthApp *old, BerthApp **ret
         a->version = strdup(strempty(manifest->version));
         a->description = strdup(strempty(manifest->description));
         a->enabled = manifest->enabled;
+        a->has_timer = manifest->backup.present;
         a->containers = calloc(manifest->n_containers, sizeof(AppContainer));
         if (!a->id || !a->name || !a->version || !a->description || !a->containers)
                 return -ENOMEM;
@@ -86,33 +87,35 @@ int berth_app_new(Manager *m, const App *manifest, BerthApp *old, BerthApp **ret
         for (size_t i = 0; i < manifest->n_volumes; i++)
                 if ((r = strv_extend(&a->volumes, manifest->volumes[i].name)) < 0)
                         return r;
-
-        r = watch_unit(a, old, ROLE_TARGET, 0, unit_name_target(a->id), &a->target);
-        if (r < 0)
-                return r;
         for (size_t i = 0; i < manifest->n_containers; i++) {
-                const Container *c = &manifest->containers[i];
                 AppContainer *ac = &a->containers[a->n_containers];
-                ac->name = strdup(c->name);
+                ac->name = strdup(manifest->containers[i].name);
                 if (!ac->name)
                         return -ENOMEM;
+                ac->has_check = manifest->containers[i].health != NULL;
                 a->n_containers++;
-                ac->has_check = c->health != NULL;
-                r = watch_unit(a, old, ROLE_CONTAINER, i, unit_name_container(a->id, c->name), &ac->unit);
-                if (r < 0)
-                        return r;
         }
-        if (manifest->backup.present) {
+        *ret = TAKE_PTR(a);
+        return 0;
+}
+
+int berth_app_watch_units(BerthApp *a, BerthApp *old) {
+        int r;
+
+        r = watch_unit(a, old, ROLE_TARGET, 0, unit_name_target(a->id), &a->target);
+        for (size_t i = 0; r >= 0 && i < a->n_containers; i++)
+                r = watch_unit(a, old, ROLE_CONTAINER, i, unit_name_container(a->id, a->containers[i].name),
+                               &a->containers[i].unit);
+        if (r >= 0 && a->has_timer)
                 r = watch_unit(a, old, ROLE_TIMER, 0, unit_name_timer(a->id), &a->timer);
-                if (r < 0)
-                        return r;
-        }
+        if (r < 0)
+                return r;
         if (old) {
                 a->last_backup = old->last_backup;
+                free(a->last_backup_result);
                 a->last_backup_result = TAKE_PTR(old->last_backup_result);
                 a->n_snapshots = old->n_snapshots;
         }
-        *ret = TAKE_PTR(a);
         return 0;
 }
 

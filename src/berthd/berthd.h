@@ -52,6 +52,7 @@ struct BerthApp {
         char *path;             /* /org/berth1/app/<escaped id> */
         char *name, *version, *description;
         int enabled;            /* int: sd-bus reads 'b' properties as int */
+        bool has_timer;
         AppContainer *containers;
         size_t n_containers;
         char **volumes;         /* every volume of the manifest */
@@ -119,6 +120,9 @@ BerthApp *manager_find_app(Manager *m, const char *id);
 /* Re-evaluates whether anything keeps berthd alive; arms or disarms the one
  * idle timer accordingly. */
 void manager_check_idle(Manager *m);
+/* Gives the heap's free pages back after work that allocated much and freed it
+ * all (loading manifests, reading the database): berthd idles for long. */
+void manager_trim_memory(void);
 /* Reads the manifests again (startup, and after systemd reloaded). */
 int manager_load_apps(Manager *m, bool emit);
 
@@ -127,8 +131,12 @@ extern const sd_bus_vtable berth_app_vtable[];
 int berth_app_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **found,
                           sd_bus_error *error);
 int berth_app_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***nodes, sd_bus_error *error);
-/* old: the same app before a reload, whose unit watches (and states) move over. */
-int berth_app_new(Manager *m, const App *manifest, BerthApp *old, BerthApp **ret);
+/* The app from its manifest; its units are watched from berth_app_watch_units(),
+ * which takes over the watches (and states) of old, the same app before a
+ * reload. Two steps, so that all manifests are parsed and freed before the
+ * long-lived watches are allocated (into the space they left: a compact heap). */
+int berth_app_new(Manager *m, const App *manifest, BerthApp **ret);
+int berth_app_watch_units(BerthApp *a, BerthApp *old);
 BerthApp *berth_app_free(BerthApp *a);
 DEFINE_TRIVIAL_CLEANUP_FUNC(BerthApp *, berth_app_free)
 AppHealth berth_app_health(const BerthApp *a);

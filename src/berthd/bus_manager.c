@@ -93,6 +93,8 @@ static int method_list_jobs(sd_bus_message *msg, void *userdata, sd_bus_error *e
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         jobs_free(jobs, n);
+        state_db_close(TAKE_PTR(db));
+        manager_trim_memory();
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
@@ -131,6 +133,8 @@ static int method_list_snapshots(sd_bus_message *msg, void *userdata, sd_bus_err
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         snapshot_infos_free(snaps, n);
+        state_db_close(TAKE_PTR(db));
+        manager_trim_memory();
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);

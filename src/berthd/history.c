@@ -17,7 +17,9 @@ int history_open(Manager *m, StateDb **ret) {
         int r;
 
         *ret = NULL;
-        if (!m->db_path)
+        /* No database yet (nothing ran): no history, and SQLite not even loaded
+         * into memory. */
+        if (!m->db_path || (access(m->db_path, F_OK) < 0 && errno == ENOENT))
                 return 0;
         r = state_db_open(m->db_path, true, ret);
         /* No database yet, or one a writer has not migrated yet: no history. */
@@ -37,6 +39,8 @@ void history_refresh_all(Manager *m, bool emit) {
                 log_errno(LOG_WARNING_LEVEL, r, "Failed to open the state database '%s', ignoring", m->db_path);
         for (size_t i = 0; i < m->n_apps; i++)
                 berth_app_refresh_history(m->apps[i], db, emit);
+        state_db_close(TAKE_PTR(db));
+        manager_trim_memory();
 }
 
 static int on_settled(sd_event_source *s, uint64_t usec, void *userdata) {

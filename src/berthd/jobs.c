@@ -116,6 +116,8 @@ static void job_finish(BerthJob *j, const char *systemd_result) {
                 log_errno(LOG_WARNING_LEVEL, r, "Failed to emit JobRemoved, ignoring");
         (void) sd_bus_emit_object_removed(m->bus, j->path);
         berth_job_free(j);
+        state_db_close(TAKE_PTR(db));
+        manager_trim_memory();
         manager_check_idle(m);
 }
 

@@ -7,6 +7,7 @@
  * call); it records the time, and a timer that fires early is moved to the
  * end of the idle period. While something keeps berthd alive there is no
  * timer at all, and berthd sleeps in epoll until a message arrives. */
+#include <malloc.h>
 #include <signal.h>
 #include <systemd/sd-daemon.h>
 
@@ -93,6 +94,10 @@ static int on_message(sd_bus_message *msg, void *userdata, sd_bus_error *error) 
         return 0;
 }
 
+void manager_trim_memory(void) {
+        (void) malloc_trim(0);
+}
+
 BerthApp *manager_find_app(Manager *m, const char *id) {
         size_t lo = 0, hi = m->n_apps;
 
@@ -150,12 +155,26 @@ int manager_load_apps(Manager *m, bool emit) {
                                     srcs[i].id, srcs[i].id);
                         continue;
                 }
-                r = berth_app_new(m, manifest, manager_find_app(m, manifest->id), &apps[n]);
+                r = berth_app_new(m, manifest, &apps[n]);
                 if (r < 0) {
                         log_errno(LOG_WARNING_LEVEL, r, "Failed to set up app '%s', ignoring", manifest->id);
                         continue;
                 }
                 n++;
+        }
+        app_sources_free(srcs, n_srcs);
+        srcs = NULL, n_srcs = 0;
+        berth_conf_free(TAKE_PTR(conf));
+        for (size_t k = 0; k < n;) {
+                r = berth_app_watch_units(apps[k], manager_find_app(m, apps[k]->id));
+                if (r < 0) {
+                        log_errno(LOG_WARNING_LEVEL, r, "Failed to watch the units of app '%s', ignoring", apps[k]->id);
+                        berth_app_free(apps[k]);
+                        memmove(apps + k, apps + k + 1, (n - k - 1) * sizeof(*apps));
+                        n--;
+                        continue;
+                }
+                k++;
         }
         r = 0;
 
@@ -198,6 +217,9 @@ out:
         app_sources_free(srcs, n_srcs);
         free(apps);
         diag_clear(&diag);
+        state_db_close(TAKE_PTR(db));
+        berth_conf_free(TAKE_PTR(conf));
+        manager_trim_memory();
         return r;
 }
 
@@ -345,6 +367,7 @@ int manager_start(Manager *m) {
         }
         (void) sd_event_now(m->event, CLOCK_MONOTONIC, &m->last_activity);
         manager_check_idle(m);
+        manager_trim_memory();
         log_info("Serving %zu app%s as %s", m->n_apps, m->n_apps == 1 ? "" : "s", BERTH_DBUS_NAME);
         return 0;
 }

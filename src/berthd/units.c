@@ -105,18 +105,6 @@ bad:
         return 0;
 }
 
-static int on_match_installed(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        UnitWatch *w = userdata;
-        const sd_bus_error *e = sd_bus_message_get_error(m);
-
-        /* The bus limits matches per connection (512 by default): beyond that a
-         * unit's changes go unnoticed, which must be said. */
-        if (e)
-                log_warning("Failed to watch unit '%s' (%s), its state will not be updated, ignoring",
-                            w->name, strempty(e->message));
-        return 0;
-}
-
 int unit_watch_new(BerthApp *a, UnitRole role, size_t index, const char *name, UnitWatch **ret) {
         UnitWatch *w;
         int r;
@@ -132,14 +120,20 @@ int unit_watch_new(BerthApp *a, UnitRole role, size_t index, const char *name, U
         /* systemd's object path of a unit is its escaped name, loaded or not:
          * the match holds before the unit ever exists. */
         r = sd_bus_path_encode(SD_UNIT_PREFIX, name, &w->path);
-        if (r >= 0)
-                r = sd_bus_match_signal_async(a->manager->bus, &w->match, SD_DEST, w->path,
-                                              "org.freedesktop.DBus.Properties", "PropertiesChanged",
-                                              on_properties_changed, on_match_installed, w);
         if (r < 0) {
                 unit_watch_free(w);
                 return r;
         }
+        /* Installed one at a time (a round trip to the bus daemon each): a few
+         * hundred AddMatch calls queued at once would leave the heap of a
+         * long-running daemon full of holes. */
+        r = sd_bus_match_signal(a->manager->bus, &w->match, SD_DEST, w->path, "org.freedesktop.DBus.Properties",
+                                "PropertiesChanged", on_properties_changed, w);
+        /* The bus limits matches per connection (512 by default): beyond that a
+         * unit's changes go unnoticed, which must be said. */
+        if (r < 0)
+                log_errno(LOG_WARNING_LEVEL, r, "Failed to watch unit '%s', its state will not be updated, ignoring",
+                          name);
         *ret = w;
         return 0;
 }
