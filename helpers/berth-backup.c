@@ -142,6 +142,22 @@ int main(int argc, char *argv[]) {
                 log_errno(LOG_ERR_LEVEL, lock, "Failed to take the lock of app '%s'", id);
                 goto out;
         }
+        /* Holding the lock exclusively, no other backup of this app runs: a
+         * backup job still "running" lost its process (killed at the end of
+         * a stop timeout, a power cut) and is closed, so that it does not
+         * stay running for ever in the history. */
+        for (unsigned i = 0; i < 100; i++) {
+                Job stale = {};
+                if (state_db_job_last(db, id, "backup", JOB_RUNNING, &stale) < 0)
+                        break;
+                log_warning("Backup job %lld of app '%s' ended without finishing (killed, or the machine went down); recorded as failed",
+                            (long long) stale.id, id);
+                r = state_db_job_finish(db, stale.id, JOB_FAILED, 1, NULL,
+                                        "interrupted: berth-backup ended before it finished the job", NULL);
+                job_done(&stale);
+                if (r < 0)
+                        break;
+        }
         r = state_db_job_begin(db, id, "backup", getenv("INVOCATION_ID"), &job);
         if (r < 0) {
                 log_errno(LOG_ERR_LEVEL, r, "Failed to record the job in '%s'", dbpath);
