@@ -442,6 +442,25 @@ assert get("berth_backup_snapshots", "notes") == 3' "$row"
 }
 check "Prometheus textfile: shop's series match its last job and the repository" t_metrics
 
+# --- 7b. a job whose helper was killed does not stay "running" ----------------------------
+# SIGKILL during notes' slow pre hook (no restic yet, so no lock is left behind): the job
+# row stays running until the next backup of notes, which holds the app's lock and so
+# knows that no backup of notes is alive, closes it.
+machine_exec "$M" touch "$V/notes/volumes/data/slow"
+before=$(sql "SELECT max(id) FROM jobs")
+in_hook() { local j; j=$(last_job notes); [ "$j" -gt "$before" ] && job_log "$j" notes | grep -q 'Running pre hook'; }
+check "notes: a backup, in its 4 s pre hook"       eval 'machine_exec "$M" systemctl start --no-block berth-backup@notes.service && wait_for 30 in_hook'
+NK=$(last_job notes)
+check "SIGKILL to the unit's processes"            machine_exec "$M" systemctl kill -s SIGKILL berth-backup@notes.service
+unit_gone() { [ "$(unit_prop "$M" berth-backup@notes.service ActiveState)" != activating ]; }
+check "the unit ended"                             wait_for 30 unit_gone
+check_eq "its job row says running"                running job "$NK" status
+machine_exec "$M" rm -f "$V/notes/volumes/data/slow"
+check "the next backup of notes"                   machine_exec "$M" systemctl start berth-backup@notes.service
+check_eq "closed the killed job as failed"         "failed|interrupted: berth-backup ended before it finished the job" \
+  job "$NK" "status || '|' || error"
+check_eq "and succeeded itself"                    succeeded job "$(last_job notes)" status
+
 # --- 8. wrong password: a clear error; post hooks run; notified --------------------------
 machine_exec "$M" sh -c "rm -f $INBOX/*; umask 077; echo not-the-password > /etc/berth/wrong-password"
 set_conf <<EOF
