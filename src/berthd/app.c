@@ -216,32 +216,24 @@ void berth_app_emit_manifest_changes(BerthApp *a, const BerthApp *old) {
         emit(a, (char **) names);
 }
 
-void berth_app_refresh_history(BerthApp *a, StateDb *db, bool emit_changes) {
-        _cleanup_free_ char *result = NULL;
+void berth_app_set_history(BerthApp *a, usec_t last, const char *result, uint32_t n_snapshots, bool emit_changes) {
         const char *names[4] = {};
-        SnapshotInfo *snaps = NULL;
-        size_t n_snaps = 0, n = 0;
-        usec_t last = 0;
-        Job job = {};
+        size_t n = 0;
 
-        if (db && state_db_job_last(db, a->id, "backup", -1, &job) >= 0) {
-                last = job.started_at;
-                result = strdup(strempty(job_status_to_string(job.status)));
-                job_done(&job);
-        }
-        if (db && state_db_snapshots_list(db, a->id, &snaps, &n_snaps) >= 0)
-                snapshot_infos_free(snaps, n_snaps);
         if (last != a->last_backup) {
                 a->last_backup = last;
                 names[n++] = "LastBackup";
         }
         if (!streq(strempty(result), strempty(a->last_backup_result))) {
+                char *r = isempty(result) ? NULL : strdup(result);
+                if (!isempty(result) && !r)
+                        return;
                 free(a->last_backup_result);
-                a->last_backup_result = TAKE_PTR(result);
+                a->last_backup_result = r;
                 names[n++] = "LastBackupResult";
         }
-        if (n_snaps != a->n_snapshots) {
-                a->n_snapshots = (uint32_t) n_snaps;
+        if (n_snapshots != a->n_snapshots) {
+                a->n_snapshots = n_snapshots;
                 names[n++] = "Snapshots";
         }
         if (emit_changes)

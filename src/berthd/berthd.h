@@ -145,8 +145,8 @@ int berth_app_summary(const BerthApp *a, AppSummary *ret); /* borrowed strings: 
 void berth_app_unit_changed(UnitWatch *w, const char *old_active, const char *old_sub, usec_t old_next);
 /* Emits PropertiesChanged for the manifest's properties that differ from old's. */
 void berth_app_emit_manifest_changes(BerthApp *a, const BerthApp *old);
-/* Re-reads LastBackup, LastBackupResult and Snapshots (db NULL: no history). */
-void berth_app_refresh_history(BerthApp *a, StateDb *db, bool emit);
+/* Sets LastBackup, LastBackupResult ("" or NULL: none) and Snapshots. */
+void berth_app_set_history(BerthApp *a, usec_t last_backup, const char *result, uint32_t n_snapshots, bool emit);
 
 /* units.c — unit states from systemd */
 int unit_watch_new(BerthApp *a, UnitRole role, size_t index, const char *name, UnitWatch **ret);
@@ -158,12 +158,15 @@ int units_subscribe(Manager *m);
 bool units_from_systemd(Manager *m, sd_bus_message *msg);
 int units_fetch_all(Manager *m, bool initial);
 
-/* history.c — the state database, read-only */
-/* *ret NULL (and 0 returned) when there is no history yet. */
-int history_open(Manager *m, StateDb **ret);
+/* history.c — the state database, read (in a child process) */
+/* Newest first (app NULL: all; limit 0: all); nothing recorded yet: none. */
+int history_read_jobs(Manager *m, const char *app, unsigned limit, Job **ret, size_t *ret_n);
+int history_read_snapshots(Manager *m, const char *app, SnapshotInfo **ret, size_t *ret_n);
+/* Re-reads the backup summary of every app, or of ids. */
+void history_refresh_all(Manager *m, bool emit);
+void history_refresh_apps(Manager *m, char **ids, bool emit);
 /* The database changed: re-read every app's summary, shortly. */
 int history_watch(Manager *m);
-void history_refresh_all(Manager *m, bool emit);
 
 /* jobs.c — Backup and Restore */
 extern const sd_bus_vtable berth_job_vtable[];

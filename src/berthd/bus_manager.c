@@ -52,18 +52,14 @@ static int method_get_app(sd_bus_message *msg, void *userdata, sd_bus_error *err
         return sd_bus_reply_method_return(msg, "o", a->path);
 }
 
-static int open_history(Manager *m, StateDb **ret, sd_bus_error *error) {
-        int r = history_open(m, ret);
-        if (r < 0)
-                return sd_bus_error_setf(error, BERTH_DBUS_ERROR_HISTORY, "Failed to open the job history '%s': %s",
-                                         m->db_path, strerror(-r));
-        return 0;
+static int history_error(Manager *m, int r, sd_bus_error *error) {
+        return sd_bus_error_setf(error, BERTH_DBUS_ERROR_HISTORY, "Failed to read the job history '%s': %s", m->db_path,
+                                 strerror(-r));
 }
 
 /* ListJobs(s app, u limit): "" for every app (also uninstalled ones), 0 for all. */
 static int method_list_jobs(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_(state_db_closep) StateDb *db = NULL;
         Manager *m = userdata;
         Job *jobs = NULL;
         size_t n = 0;
@@ -76,15 +72,9 @@ static int method_list_jobs(sd_bus_message *msg, void *userdata, sd_bus_error *e
                 return r;
         if (!isempty(app) && !app_id_valid(app))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "'%s' is not an app id", app);
-        r = open_history(m, &db, error);
+        r = history_read_jobs(m, isempty(app) ? NULL : app, limit, &jobs, &n);
         if (r < 0)
-                return r;
-        if (db) {
-                r = state_db_jobs_list(db, isempty(app) ? NULL : app, limit, &jobs, &n);
-                if (r < 0)
-                        return sd_bus_error_setf(error, BERTH_DBUS_ERROR_HISTORY, "Failed to read the job history: %s",
-                                                 strerror(-r));
-        }
+                return history_error(m, r, error);
         r = sd_bus_message_new_method_return(msg, &reply);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', BERTH_DBUS_JOB_RECORD);
@@ -93,7 +83,6 @@ static int method_list_jobs(sd_bus_message *msg, void *userdata, sd_bus_error *e
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         jobs_free(jobs, n);
-        state_db_close(TAKE_PTR(db));
         manager_trim_memory();
         if (r < 0)
                 return r;
@@ -104,7 +93,6 @@ static int method_list_jobs(sd_bus_message *msg, void *userdata, sd_bus_error *e
  * root's credentials; `berth snapshots` as root refreshes the cache). */
 static int method_list_snapshots(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_(state_db_closep) StateDb *db = NULL;
         Manager *m = userdata;
         SnapshotInfo *snaps = NULL;
         size_t n = 0;
@@ -116,15 +104,9 @@ static int method_list_snapshots(sd_bus_message *msg, void *userdata, sd_bus_err
                 return r;
         if (!app_id_valid(app))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "'%s' is not an app id", app);
-        r = open_history(m, &db, error);
+        r = history_read_snapshots(m, app, &snaps, &n);
         if (r < 0)
-                return r;
-        if (db) {
-                r = state_db_snapshots_list(db, app, &snaps, &n);
-                if (r < 0)
-                        return sd_bus_error_setf(error, BERTH_DBUS_ERROR_HISTORY, "Failed to read the snapshot cache: %s",
-                                                 strerror(-r));
-        }
+                return history_error(m, r, error);
         r = sd_bus_message_new_method_return(msg, &reply);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', BERTH_DBUS_SNAPSHOT_RECORD);
@@ -133,7 +115,6 @@ static int method_list_snapshots(sd_bus_message *msg, void *userdata, sd_bus_err
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         snapshot_infos_free(snaps, n);
-        state_db_close(TAKE_PTR(db));
         manager_trim_memory();
         if (r < 0)
                 return r;

@@ -77,46 +77,43 @@ static int job_new(Manager *m, const char *app, const char *kind, const char *un
 
 /* The helper's record of this run: the newest row of app and kind that began
  * after the request, or (a start that joined a run already going) ended after
- * it. NULL when there is none: the helper did not get as far as recording. */
-static const char *job_outcome(BerthJob *j, StateDb *db, const char *systemd_result) {
+ * it. Without one (the helper did not get as far as recording), systemd's
+ * job result says it. */
+static char *job_outcome(BerthJob *j, const char *systemd_result) {
         Job *rows = NULL;
         size_t n = 0;
         const char *s = NULL;
+        char *ret;
+        int r;
 
-        if (db && state_db_jobs_list(db, j->app, 20, &rows, &n) >= 0)
-                for (size_t i = 0; i < n && !s; i++)
-                        if (streq(rows[i].kind, j->kind) &&
-                            (rows[i].started_at >= j->started_at || rows[i].finished_at >= j->started_at))
-                                s = job_status_to_string(rows[i].status);
+        r = history_read_jobs(j->manager, j->app, 20, &rows, &n);
+        if (r < 0)
+                log_errno(LOG_WARNING_LEVEL, r, "Failed to read the job history, ignoring");
+        for (size_t i = 0; i < n && !s; i++)
+                if (streq_ptr(rows[i].kind, j->kind) &&
+                    (rows[i].started_at >= j->started_at || rows[i].finished_at >= j->started_at))
+                        s = job_status_to_string(rows[i].status);
+        if (!s)
+                s = job_status_to_string(streq_ptr(systemd_result, "done") ? JOB_SUCCEEDED : JOB_FAILED);
+        ret = strdup(s);
         jobs_free(rows, n);
-        if (s)
-                return s;
-        return streq_ptr(systemd_result, "done") ? job_status_to_string(JOB_SUCCEEDED) : job_status_to_string(JOB_FAILED);
+        return ret;
 }
 
 static void job_finish(BerthJob *j, const char *systemd_result) {
         Manager *m = j->manager;
-        _cleanup_(state_db_closep) StateDb *db = NULL;
-        BerthApp *a;
-        const char *result;
+        _cleanup_free_ char *result = job_outcome(j, systemd_result);
         int r;
 
-        r = history_open(m, &db);
-        if (r < 0)
-                log_errno(LOG_WARNING_LEVEL, r, "Failed to open the state database '%s', ignoring", m->db_path);
-        result = job_outcome(j, db, systemd_result);
         /* Properties first: a client reacting to JobRemoved reads them fresh. */
-        a = manager_find_app(m, j->app);
-        if (a)
-                berth_app_refresh_history(a, db, true);
-        log_info("Job %" PRIu32 " (%s of '%s', %s) finished: %s", j->id, j->kind, j->app, j->unit, result);
+        history_refresh_apps(m, (char *[]) { j->app, NULL }, true);
+        log_info("Job %" PRIu32 " (%s of '%s', %s) finished: %s", j->id, j->kind, j->app, j->unit, result ?: "failed");
         r = sd_bus_emit_signal(m->bus, BERTH_DBUS_PATH, BERTH_DBUS_MANAGER, "JobRemoved", "uosss", j->id, j->path,
-                               j->app, j->kind, result);
+                               j->app, j->kind, result ?: "failed");
         if (r < 0)
                 log_errno(LOG_WARNING_LEVEL, r, "Failed to emit JobRemoved, ignoring");
         (void) sd_bus_emit_object_removed(m->bus, j->path);
         berth_job_free(j);
-        state_db_close(TAKE_PTR(db));
         manager_trim_memory();
         manager_check_idle(m);
 }

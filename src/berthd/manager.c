@@ -117,12 +117,11 @@ BerthApp *manager_find_app(Manager *m, const char *id) {
 int manager_load_apps(Manager *m, bool emit) {
         _cleanup_(berth_conf_freep) BerthConf *conf = NULL;
         _cleanup_strv_free_ char **dirs = NULL;
-        _cleanup_(state_db_closep) StateDb *db = NULL;
+        _cleanup_strv_free_ char **added = NULL;
         BerthApp **apps = NULL, **old = m->apps;
         AppSource *srcs = NULL;
         Diagnostics diag = {};
         size_t n_srcs = 0, n = 0, n_old = m->n_apps;
-        bool history_open_tried = false;
         int r;
 
         r = berth_conf_load(&conf, &diag);
@@ -199,25 +198,22 @@ int manager_load_apps(Manager *m, bool emit) {
                                 berth_app_emit_manifest_changes(a, was);
                         continue;
                 }
-                if (!history_open_tried) {
-                        history_open_tried = true;
-                        if ((r = history_open(m, &db)) < 0)
-                                log_errno(LOG_WARNING_LEVEL, r, "Failed to open the state database '%s', ignoring",
-                                          m->db_path);
-                        r = 0;
-                }
-                berth_app_refresh_history(a, db, false);
-                if (emit)
-                        (void) sd_bus_emit_object_added(m->bus, a->path);
+                (void) strv_extend(&added, a->id);
         }
         for (size_t i = 0; i < n_old; i++)
                 berth_app_free(old[i]);
         free(old);
+        /* New apps: their history first, then they are announced complete. */
+        history_refresh_apps(m, added, false);
+        STRV_FOREACH(id, added) {
+                BerthApp *a = manager_find_app(m, *id);
+                if (a && emit)
+                        (void) sd_bus_emit_object_added(m->bus, a->path);
+        }
 out:
         app_sources_free(srcs, n_srcs);
         free(apps);
         diag_clear(&diag);
-        state_db_close(TAKE_PTR(db));
         berth_conf_free(TAKE_PTR(conf));
         manager_trim_memory();
         return r;

@@ -43,6 +43,8 @@ if [ "${BERTHD_BENCH:-0}" = 1 ]; then
   sleep 2
   pid=$(berthd_pid)
   note "berthd idle: $(machine_exec "$M" grep -E '^VmRSS|^VmHWM' "/proc/$pid/status" | xargs) (pid $pid, $napps apps)"
+  t_rss() { [ "$(machine_exec "$M" awk '/^VmRSS/ { print $2 }' "/proc/$pid/status")" -le 5120 ]; }
+  check "berthd idle with $napps apps and the history read: RSS at most 5 MiB" t_rss
   hpid=$(unit_prop "$M" systemd-hostnamed.service MainPID)
   note "hostnamed:   $(machine_exec "$M" grep -E '^VmRSS|^VmHWM' "/proc/$hpid/status" | xargs)"
   suite_end
