@@ -17,8 +17,8 @@ static usec_t now(clockid_t id) {
         return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / 1000;
 }
 
-sd_journal *cli_journal_open(const char *unit) {
-        _cleanup_free_ char *match = NULL;
+sd_journal *cli_journal_open(const char *unit, const char *identifier) {
+        _cleanup_free_ char *match = NULL, *ident = NULL;
         sd_journal *j = NULL;
         int r;
 
@@ -27,6 +27,10 @@ sd_journal *cli_journal_open(const char *unit) {
         r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM);
         if (r >= 0)
                 r = sd_journal_add_match(j, match, 0);
+        if (r >= 0 && identifier) {
+                ident = strprintf("SYSLOG_IDENTIFIER=%s", identifier);
+                r = ident ? sd_journal_add_match(j, ident, 0) : -ENOMEM;
+        }
         /* From now on: seeking to the tail and back one entry misplaces the
          * cursor when the unit has no entry yet (its first run). */
         if (r >= 0)

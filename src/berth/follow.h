@@ -6,9 +6,11 @@
 
 #include "systemd_client.h"
 
-/* Opens the journal positioned at its end, matching one unit; NULL (with a
- * warning logged) when the journal cannot be read. */
-sd_journal *cli_journal_open(const char *unit);
+/* Opens the journal from now on, for one unit's lines — only those logged
+ * under identifier (the helper's own, not the podman events and conmon warnings
+ * a hook's podman exec also leaves in the unit's journal) when not NULL; NULL
+ * (with a warning logged) when the journal cannot be read. */
+sd_journal *cli_journal_open(const char *unit, const char *identifier);
 /* Drives bus and journal until job is done, printing "HH:MM:SS message". */
 int cli_follow(sd_bus *bus, SystemdJob *job, sd_journal *j);
 

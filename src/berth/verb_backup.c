@@ -57,20 +57,8 @@ int verb_backup(int argc, char *argv[]) {
         r = systemd_bus_open(false, &bus);
         if (r < 0)
                 return log_errno(LOG_ERR_LEVEL, r, "Failed to connect to systemd"), 1;
-        if (follow && !arg_cli.json && (j = cli_journal_open(unit))) {
-                /* The helper's own lines and its children's output (filed under
-                 * its name) only: the podman events and conmon warnings that a
-                 * hook's podman exec leaves in the unit's journal are noise here.
-                 * A new match moves the read position: seek again. */
-                struct timespec ts;
-                clock_gettime(CLOCK_REALTIME, &ts);
-                if (sd_journal_add_match(j, "SYSLOG_IDENTIFIER=berth-backup", 0) < 0 ||
-                    sd_journal_seek_realtime_usec(j, (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000) < 0) {
-                        log_warning("Cannot follow the journal, showing the outcome only");
-                        sd_journal_close(j);
-                        j = NULL;
-                }
-        }
+        if (follow && !arg_cli.json)
+                j = cli_journal_open(unit, "berth-backup");
         t_start = cli_job_start_time();
         r = systemd_job_enqueue(bus, "StartUnit", unit, &job);
         if (r < 0) {

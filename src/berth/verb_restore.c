@@ -106,7 +106,7 @@ int verb_restore(int argc, char *argv[]) {
         if (r < 0)
                 return log_errno(LOG_ERR_LEVEL, r, "Failed to connect to systemd"), 1;
         if (!arg_cli.json)
-                j = cli_journal_open(unit);
+                j = cli_journal_open(unit, "berth-restore");
         t_start = cli_job_start_time();
         r = systemd_run_transient(bus, unit, "Restore of a berth app", cmd, env, &job);
         if (r < 0) {

@@ -206,6 +206,13 @@ static int with_lock_retries(const BackupContext *c, const char *what, ResticCal
                         return 0;
                 }
                 attempt++;
+                /* A lock left by a process that died (a killed job) would make every
+                 * retry fail: clear stale locks first; a live holder's lock stays. */
+                {
+                        ResticResult ures;
+                        _cleanup_free_ char *uerr = NULL;
+                        (void) restic_unlock_stale(c->repo, &ures, &uerr);
+                }
                 unsigned pause = MIN(5U << (attempt - 1), 60U);
                 step(c, 4, "Repository is locked by another operation; %s again in %u s (attempt %u of %u)",
                      what, pause, attempt, c->conf->lock_retries);

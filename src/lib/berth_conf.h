@@ -13,7 +13,7 @@ typedef struct BerthConf {
         char *path;              /* the file read, NULL when none */
         char **host_paths;       /* directories volumes may name with path: */
         char *repository;        /* restic repository; NULL: the embedded default */
-        char *password_file;     /* NULL: <default repository>.password (generated) */
+        char *password_file;     /* NULL: <state>/restic-password (generated) */
         char *environment_file;  /* KEY=VALUE lines for the restic backend (S3 keys...) */
         usec_t prune_interval;   /* restic prune at most this often; default 7d */
         unsigned lock_retries;   /* restic "repository locked" (exit 11) retries */

@@ -579,6 +579,13 @@ int restic_check_access(const ResticRepo *r, ResticResult *ret_result, char **re
         return simple(r, args, ret_result, ret_error);
 }
 
+int restic_unlock_stale(const ResticRepo *r, ResticResult *ret_result, char **ret_error) {
+        /* Without --remove-all restic removes only locks it knows to be stale
+         * (their process gone on this host, or not refreshed for 30 minutes). */
+        char *args[] = { "unlock", NULL };
+        return simple(r, args, ret_result, ret_error);
+}
+
 int restic_prune(const ResticRepo *r, ResticResult *ret_result, char **ret_error) {
         char *args[] = { "prune", NULL };
         return simple(r, args, ret_result, ret_error);

@@ -133,6 +133,8 @@ int restic_snapshots(const ResticRepo *r, char *const *tags, SnapshotInfo **ret,
 int restic_forget(const ResticRepo *r, const char *tag, const Retention *keep, char ***ret_removed,
                   ResticResult *ret_result, char **ret_error);
 int restic_prune(const ResticRepo *r, ResticResult *ret_result, char **ret_error);
+/* `restic unlock`: removes stale locks only (a live holder's lock stays). */
+int restic_unlock_stale(const ResticRepo *r, ResticResult *ret_result, char **ret_error);
 /* Restore snapshot (only the given paths inside it, all when NULL) into target:
  * `restore SNAP --target DIR [--include P]...`. snapshot is a restic id (8 to
  * 64 hex digits); "latest" is refused because it would ignore the app's tag:

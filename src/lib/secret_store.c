@@ -53,7 +53,7 @@ int secret_ensure(const BerthPaths *p, const char *app_id, const Secret *s) {
         r = mkdir_p(dir, 0700);
         if (r < 0)
                 return r;
-        r = dir_ensure(dir, 0, 0, 0700);
+        r = dir_ensure(dir, getuid(), getgid(), 0700); /* root, or the rootless user */
         if (r < 0)
                 return r;
         if (lstat(path, &st) >= 0) {
