@@ -11,15 +11,10 @@
 #include "cli_format.h"
 #include "follow.h"
 #include "log.h"
+#include "restore_unit.h"
 #include "state_db.h"
 #include "strv.h"
 #include "systemd_client.h"
-
-/* Test knobs and relocations pass through to the helper's unit. */
-static const char *const passed_env[] = {
-        "BERTH_RESTORE_FAULT", "BERTH_RESTORE_FALLBACK", "BERTH_APPS_DIRS", "BERTH_CONF",
-        "BERTH_STATE_DIR", "BERTH_RUNTIME_DIR",
-};
 
 static bool confirm(const char *app, const char *snapshot, char *const *volumes) {
         _cleanup_free_ char *vols = volumes ? strv_join(volumes, ", ") : NULL;
@@ -45,8 +40,8 @@ int verb_restore(int argc, char *argv[]) {
                 {},
         };
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        _cleanup_strv_free_ char **volumes = NULL, **cmd = NULL, **env = NULL;
-        _cleanup_free_ char *unit = NULL, *helper = NULL;
+        _cleanup_strv_free_ char **volumes = NULL;
+        _cleanup_(restore_unit_done) RestoreUnit u = {};
         sd_journal *j = NULL;
         SystemdJob job = {};
         usec_t t_start = 0;
@@ -88,34 +83,24 @@ int verb_restore(int argc, char *argv[]) {
                         return 2;
                 }
         }
-        if (asprintf(&unit, "berth-restore@%s.service", app) < 0 || asprintf(&helper, "%s/berth-restore", BERTH_LIBEXECDIR) < 0)
-                return 1;
-        if (strv_extend(&cmd, helper) < 0 || strv_extend(&cmd, app) < 0 || strv_extend(&cmd, snapshot) < 0)
-                return 1;
-        STRV_FOREACH(v, volumes)
-                if (strv_extendf(&cmd, "--volume=%s", *v) < 0)
-                        return 1;
-        if (strv_extend(&env, "RESTIC_CACHE_DIR=/var/cache/berth/restic") < 0)
-                return 1;
-        for (size_t i = 0; i < ELEMENTSOF(passed_env); i++) {
-                const char *v = getenv(passed_env[i]);
-                if (v && strv_extendf(&env, "%s=%s", passed_env[i], v) < 0)
-                        return 1;
-        }
+        /* The same unit berthd's Restore() starts. */
+        r = restore_unit_new(app, snapshot, volumes, &u);
+        if (r < 0)
+                return log_errno(LOG_ERR_LEVEL, r, "restore: Failed to set up the restore of '%s'", app), r == -EINVAL ? 2 : 1;
         r = systemd_bus_open(false, &bus);
         if (r < 0)
                 return log_errno(LOG_ERR_LEVEL, r, "Failed to connect to systemd"), 1;
         if (!arg_cli.json)
-                j = cli_journal_open(unit, "berth-restore");
+                j = cli_journal_open(u.unit, "berth-restore");
         t_start = cli_job_start_time();
-        r = systemd_run_transient(bus, unit, "Restore of a berth app", cmd, env, &job);
+        r = systemd_run_transient(bus, u.unit, RESTORE_UNIT_DESCRIPTION, u.argv, u.env, &job);
         if (r < 0) {
-                log_errno(LOG_ERR_LEVEL, r, "Failed to start %s", unit);
+                log_errno(LOG_ERR_LEVEL, r, "Failed to start %s", u.unit);
                 goto out;
         }
         if (cli_follow(bus, &job, j) < 0)
                 goto out;
-        ret = cli_job_outcome(app, "restore", t_start, &job, unit);
+        ret = cli_job_outcome(app, "restore", t_start, &job, u.unit);
 out:
         systemd_job_done(&job);
         sd_journal_close(j);
