@@ -19,6 +19,7 @@ typedef struct Manager Manager;
 typedef struct BerthApp BerthApp;
 typedef struct UnitWatch UnitWatch;
 typedef struct BerthJob BerthJob;
+typedef struct PolkitQuery PolkitQuery;
 
 typedef enum UnitRole {
         ROLE_TARGET,     /* berth-<id>.target: the app's own state */
@@ -92,7 +93,7 @@ struct Manager {
         uint32_t last_job_id;
 
         sd_bus_track *subscribers; /* clients that asked for signals (Subscribe) */
-        unsigned n_polkit_pending;
+        PolkitQuery *polkit_queries; /* checks in flight */
         sd_bus_slot *reloading_match;
         sd_bus_slot *subscribe_call;  /* systemd's Subscribe() in flight */
         sd_bus_slot *owner_call;      /* GetNameOwner(systemd) in flight */
@@ -190,6 +191,8 @@ typedef int (*AuthorizedAction)(Manager *m, sd_bus_message *request, sd_bus_erro
  * "key", "value", ... NULL. Returns 1 when the answer comes later. */
 int polkit_authorize(Manager *m, sd_bus_message *request, const char *action, char **details, AuthorizedAction act,
                      sd_bus_error *error);
+/* Drops the checks in flight (at exit: their callers get no answer). */
+void polkit_queries_free(Manager *m);
 
 /* bus_manager.c — /org/berth1 */
 extern const sd_bus_vtable berth_manager_vtable[];

@@ -23,7 +23,7 @@
 #define STARTUP_TIMEOUT_USEC (10 * USEC_PER_SEC)
 
 static bool manager_busy(Manager *m) {
-        return m->n_jobs > 0 || m->n_polkit_pending > 0 || m->n_init_pending > 0 ||
+        return m->n_jobs > 0 || m->polkit_queries || m->n_init_pending > 0 ||
                sd_bus_track_count(m->subscribers) > 0;
 }
 
@@ -269,6 +269,7 @@ Manager *manager_free(Manager *m) {
                 return NULL;
         while (m->n_jobs > 0)
                 berth_job_free(m->jobs[0]);
+        polkit_queries_free(m);
         free(m->jobs);
         for (size_t i = 0; i < m->n_apps; i++)
                 berth_app_free(m->apps[i]);

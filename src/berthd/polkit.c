@@ -12,16 +12,23 @@
 /* An administrator typing a password takes a while. */
 #define POLKIT_INTERACTIVE_TIMEOUT_USEC (5 * 60 * USEC_PER_SEC)
 
-typedef struct PolkitQuery {
+struct PolkitQuery {
         Manager *manager;
         sd_bus_message *request;
         AuthorizedAction act;
         sd_bus_slot *slot;
-} PolkitQuery;
+        PolkitQuery *prev, *next;
+};
 
 static PolkitQuery *polkit_query_free(PolkitQuery *q) {
         if (!q)
                 return NULL;
+        if (q->prev)
+                q->prev->next = q->next;
+        else
+                q->manager->polkit_queries = q->next;
+        if (q->next)
+                q->next->prev = q->prev;
         sd_bus_slot_unref(q->slot);
         sd_bus_message_unref(q->request);
         free(q);
@@ -35,7 +42,6 @@ static int on_polkit_reply(sd_bus_message *reply, void *userdata, sd_bus_error *
         const sd_bus_error *e;
         int authorized = false, challenge = false, r;
 
-        m->n_polkit_pending--;
         e = sd_bus_message_get_error(reply);
         if (e) {
                 /* No polkit, or it failed: nobody but root may change anything. */
@@ -102,7 +108,15 @@ int polkit_authorize(Manager *m, sd_bus_message *request, const char *action, ch
                 polkit_query_free(q);
                 return r;
         }
-        m->n_polkit_pending++;
+        q->next = m->polkit_queries;
+        if (q->next)
+                q->next->prev = q;
+        m->polkit_queries = q;
         manager_check_idle(m);
         return 1;
+}
+
+void polkit_queries_free(Manager *m) {
+        while (m->polkit_queries)
+                polkit_query_free(m->polkit_queries);
 }
