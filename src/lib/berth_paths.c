@@ -47,26 +47,26 @@ int berth_paths_init(BerthScope scope, BerthPaths *ret) {
 
 
 char *berth_app_dir(const BerthPaths *p, const char *app_id) {
-        return strprintf("%s/apps/%s", p->state_dir, app_id);
+        return strjoin(p->state_dir, "/apps/", app_id);
 }
 
 char *berth_volume_path(const BerthPaths *p, const char *app_id, const Volume *v) {
         if (v->path)
                 return strdup(v->path);
-        return strprintf("%s/apps/%s/volumes/%s", p->state_dir, app_id, v->name);
+        return strjoin(p->state_dir, "/apps/", app_id, "/volumes/", v->name);
 }
 
 char *berth_secret_dir(const BerthPaths *p, const char *app_id) {
-        return strprintf("%s/secrets/%s", p->state_dir, app_id);
+        return strjoin(p->state_dir, "/secrets/", app_id);
 }
 
 char *berth_secret_path(const BerthPaths *p, const char *app_id, const char *name) {
-        return strprintf("%s/secrets/%s/%s", p->state_dir, app_id, name);
+        return strjoin(p->state_dir, "/secrets/", app_id, "/", name);
 }
 
 char *berth_podman_secret_name(const char *app_id, const char *name) {
         /* '.' cannot occur in an app id: "berth-a.b-c" and "berth-a-b.c" stay
          * apart, where "berth-a-b-c" would be both app a's secret b-c and app
          * a-b's secret c. */
-        return strprintf("berth-%s.%s", app_id, name);
+        return strjoin("berth-", app_id, ".", name);
 }

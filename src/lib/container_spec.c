@@ -7,10 +7,7 @@
 #include "userns.h"
 
 char *container_podman_name(const App *a, const Container *c) {
-        char *s;
-        if (asprintf(&s, "%s-%s", a->id, c->name) < 0)
-                return NULL;
-        return s;
+        return strjoin(a->id, "-", c->name);
 }
 
 /* podman takes --entrypoint and --health-cmd in exec form as a JSON array. */

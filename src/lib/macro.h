@@ -17,6 +17,7 @@
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
 #define _noreturn_ __attribute__((noreturn))
 #define _warn_unused_result_ __attribute__((warn_unused_result))
+#define _sentinel_ __attribute__((sentinel))
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
@@ -101,6 +102,31 @@ static inline char *strprintf(const char *fmt, ...) {
         va_end(ap);
         return r < 0 ? NULL : s;
 }
+
+/* The strings up to a NULL, one after another in a new string; NULL when out
+ * of memory. Where only strings are put together, this is strprintf() without
+ * printf's machinery: the generator joins unit and path names by the thousand. */
+static inline char *strjoin_internal(const char *first, ...) _sentinel_;
+static inline char *strjoin_internal(const char *first, ...) {
+        va_list ap;
+        size_t n = 0;
+        char *s, *p;
+
+        va_start(ap, first);
+        for (const char *x = first; x; x = va_arg(ap, const char *))
+                n += strlen(x);
+        va_end(ap);
+        s = p = malloc(n + 1);
+        if (!s)
+                return NULL;
+        *p = 0;
+        va_start(ap, first);
+        for (const char *x = first; x; x = va_arg(ap, const char *))
+                p = stpcpy(p, x);
+        va_end(ap);
+        return s;
+}
+#define strjoin(...) strjoin_internal(__VA_ARGS__, NULL)
 
 /* Allocation failure is not a recoverable condition for a generator or helper
  * of this size; still, library code reports -ENOMEM and lets the edge decide. */

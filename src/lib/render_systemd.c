@@ -83,8 +83,8 @@ static int render_container(const App *a, const Container *c, const RenderOption
                 return r;
 
         if (c->health) {
-                _cleanup_free_ char *helper = NULL;
-                if (asprintf(&helper, "%s/berth-health-wait", o->libexecdir) < 0)
+                _cleanup_free_ char *helper = strjoin(o->libexecdir, "/berth-health-wait");
+                if (!helper)
                         return -ENOMEM;
                 char *const wait[] = { helper, pname, NULL };
                 if ((r = unit_file_comment(u, "Service", "The unit is started only once the container is healthy, so depends_on waits for health.")) < 0 ||

@@ -1,54 +1,50 @@
 /* unit_names.c — unit naming. */
-#include <stdarg.h>
-
 #include "unit_names.h"
 
-
 char *unit_name_target(const char *id) {
-        return strprintf("berth-%s.target", id);
+        return strjoin("berth-", id, ".target");
 }
 
 char *unit_name_slice(const char *id) {
-        size_t n = 0;
-        char *esc, *p, *r;
+        size_t n = strlen("berth-") + strlen(".slice");
+        char *name, *p;
 
         for (const char *c = id; *c; c++)
                 n += *c == '-' ? 4 : 1;
-        esc = p = malloc(n + 1);
-        if (!esc)
+        name = p = malloc(n + 1);
+        if (!name)
                 return NULL;
+        p = stpcpy(p, "berth-");
         for (const char *c = id; *c; c++) {
                 if (*c == '-')
                         p = stpcpy(p, "\\x2d");
                 else
                         *p++ = *c;
         }
-        *p = 0;
-        r = strprintf("berth-%s.slice", esc);
-        free(esc);
-        return r;
+        strcpy(p, ".slice");
+        return name;
 }
 
 char *unit_name_prepare(const char *id) {
-        return strprintf("berth-%s-prepare.service", id);
+        return strjoin("berth-", id, "-prepare.service");
 }
 
 char *unit_name_container(const char *id, const char *c) {
-        return strprintf("berth-%s-%s.service", id, c);
+        return strjoin("berth-", id, "-", c, ".service");
 }
 
 char *unit_name_build(const char *id, const char *c) {
-        return strprintf("berth-%s-%s-build.service", id, c);
+        return strjoin("berth-", id, "-", c, "-build.service");
 }
 
 char *unit_name_timer(const char *id) {
-        return strprintf("berth-%s-backup.timer", id);
+        return strjoin("berth-", id, "-backup.timer");
 }
 
 char *unit_name_backup(const char *id) {
-        return strprintf("berth-backup@%s.service", id);
+        return strjoin("berth-backup@", id, ".service");
 }
 
 char *unit_name_restore(const char *id) {
-        return strprintf("berth-restore@%s.service", id);
+        return strjoin("berth-restore@", id, ".service");
 }

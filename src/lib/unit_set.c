@@ -41,8 +41,7 @@ int unit_set_link(UnitSet *s, const char *dir, const char *name) {
 
         l.dir = strdup(dir);
         l.name = strdup(name);
-        if (asprintf(&l.target, "../%s", name) < 0)
-                l.target = NULL;
+        l.target = strjoin("../", name);
         t = l.dir && l.name && l.target ? realloc(s->links, sizeof(UnitLink) * (s->n_links + 1)) : NULL;
         if (!t) {
                 free(l.dir);
