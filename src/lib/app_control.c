@@ -22,6 +22,26 @@ int app_unit_names(const App *a, char ***ret) {
         return 0;
 }
 
+/* > 0 when a container unit of the app is active or on its way up or down,
+ * 0 when none is (the app was stopped, or never started), < 0 when systemd
+ * cannot be asked: the caller then assumes it runs. The target and the
+ * oneshots are not asked: a stopped app's prepare service stays active. */
+int app_is_running(sd_bus *bus, const App *a) {
+        for (size_t i = 0; i < a->n_containers; i++) {
+                _cleanup_free_ char *unit = unit_name_container(a->id, a->containers[i].name), *state = NULL;
+                int r;
+
+                if (!unit)
+                        return -ENOMEM;
+                r = systemd_unit_active_state(bus, unit, &state);
+                if (r < 0)
+                        return r;
+                if (!streq(state, "inactive") && !streq(state, "failed"))
+                        return 1;
+        }
+        return 0;
+}
+
 static usec_t now_usec(void) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);

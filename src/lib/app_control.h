@@ -15,6 +15,7 @@
 int app_unit_names(const App *a, char ***ret);
 /* Stops them all and waits (bounded by timeout per call). *ret_failed names a
  * unit whose stop job did not end "done" (caller frees), or NULL. */
+int app_is_running(sd_bus *bus, const App *a);
 int app_stop_wait(sd_bus *bus, const App *a, usec_t timeout, char **ret_failed);
 /* Starts the target and waits for its job (the containers, and their health). */
 int app_start_wait(sd_bus *bus, const App *a, usec_t timeout, char **ret_result);

@@ -557,12 +557,21 @@ int app_backup(const BackupContext *c, BackupResult *ret) {
         if (r.status == JOB_FAILED)
                 goto post;
 
-        /* 4. Quiesce: the app stops; from here on it is started again whatever happens. */
+        /* 4. Quiesce: a running app stops; from here on it is started again
+         * whatever happens. An app that is not running (stopped by its
+         * administrator) is already quiet, and stays stopped. */
         if (a->backup.quiesce == QUIESCE_STOP) {
                 _cleanup_free_ char *res = NULL;
                 if (!c->bus) {
                         fail(&r, "cannot stop the app for a quiesced backup: no connection to systemd");
                         goto post;
+                }
+                q = app_is_running(c->bus, a);
+                if (q == -ENOMEM)
+                        goto oom;
+                if (q == 0) {
+                        step(c, 6, "App '%s' is not running: backing it up as it is, and leaving it stopped", a->id);
+                        goto backup;
                 }
                 step(c, 6, "Stopping app '%s' for a consistent backup", a->id);
                 stopped = true;
@@ -574,6 +583,7 @@ int app_backup(const BackupContext *c, BackupResult *ret) {
         }
 
         /* 5. restic backup. */
+backup:
         if (stop_requested()) {
                 fail(&r, "the backup was stopped before restic backup began");
                 goto restart;

@@ -292,6 +292,23 @@ check_eq "its snapshot, tagged app:plain"          "$(job "$JP1" snapshot_id)" s
 check "in the cache (listed once: the app's first backup there)" cache_matches plain
 check "app running (never stopped)"                app_active plain
 
+# --- 2c. quiesce: stop on an app its administrator stopped: backed up as it is, left stopped
+machine_write "$M" /etc/berth/apps/plain.yaml.d/quiesce.yaml <<'EOF'
+backup: {quiesce: stop}
+EOF
+machine_exec "$M" systemctl daemon-reload
+check "plain stopped by hand"                      machine_exec "$M" systemctl stop berth-plain.target berth-plain-app.service
+check "berth-backup@plain.service with quiesce: stop" machine_exec "$M" systemctl start berth-backup@plain.service
+JPQ=$(last_job plain)
+check_eq "job succeeded"                           succeeded job "$JPQ" "CASE WHEN id > $JP1 THEN status END"
+check "it said so"                                 has "App 'plain' is not running: backing it up as it is, and leaving it stopped" job_log "$JPQ" plain
+check_eq "plain's container is still inactive"     inactive unit_prop "$M" berth-plain-app.service ActiveState
+check_eq "and its target"                          inactive unit_prop "$M" berth-plain.target ActiveState
+machine_exec "$M" rm -r /etc/berth/apps/plain.yaml.d
+machine_exec "$M" systemctl daemon-reload
+check "plain started again"                        machine_exec "$M" systemctl start berth-plain.target
+check "and running"                                wait_for 60 app_active plain
+
 # --- 3. a failing pre hook aborts the job; the app keeps running -------------------------
 machine_exec "$M" touch "$V/shop/volumes/dbdata/fail-pre"
 mark_app
