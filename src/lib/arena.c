@@ -106,6 +106,18 @@ char *arena_printf(Arena *a, const char *fmt, ...) {
         return p;
 }
 
+char *arena_vstrjoin(Arena *a, const char *first, va_list ap) {
+        va_list again;
+        char *s;
+
+        va_copy(again, ap);
+        s = arena_alloc_aligned(a, strjoin_va_len(first, ap) + 1, 1);
+        if (s)
+                strjoin_va_copy(s, first, again);
+        va_end(again);
+        return s;
+}
+
 void arena_take(Arena *a, Arena *from) {
         ArenaBlock *last = from->blocks;
 

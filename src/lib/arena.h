@@ -24,6 +24,9 @@ void *arena_alloc(Arena *a, size_t n);
 char *arena_strndup(Arena *a, const char *s, size_t n);
 char *arena_printf(Arena *a, const char *fmt, ...) _printf_(2, 3);
 char *arena_vprintf(Arena *a, const char *fmt, va_list ap) _printf_(2, 0);
+/* first and the strings after it up to a NULL, one after another (strjoin()
+ * in the arena). */
+char *arena_vstrjoin(Arena *a, const char *first, va_list ap);
 
 /* Moves every block of from into a (from is empty afterwards). */
 void arena_take(Arena *a, Arena *from);

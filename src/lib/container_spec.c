@@ -33,22 +33,24 @@ static char *json_array(char *const *l) {
 int container_spec_build(const App *a, const Container *c, const BerthPaths *paths, PodmanRun **ret) {
         _cleanup_(podman_run_freep) PodmanRun *p = calloc(1, sizeof(PodmanRun));
         _cleanup_free_ char *name = container_podman_name(a, c);
-        char buf[32];
+        char buf[32], n1[DECIMAL_STR_MAX], n2[DECIMAL_STR_MAX];
         int r = 0;
 
         if (!p || !name)
                 return -ENOMEM;
 #define ADD(o, v) do { if ((r = podman_run_add(p, o, v)) < 0) return r; } while (0)
-#define ADDF(o, ...) do { if ((r = podman_run_addf(p, o, __VA_ARGS__)) < 0) return r; } while (0)
+/* Values joined from strings (numbers by format_uint()), not formatted:
+ * printf's machinery was a fifth of rendering a container. */
+#define ADDJ(o, ...) do { if ((r = podman_run_add_join(p, o, __VA_ARGS__)) < 0) return r; } while (0)
 
         ADD(POPT_NAME, name);
         /* Labels let `podman ps --filter label=berth.app=ID` and berthd find an app's containers. */
-        ADDF(POPT_LABEL, "berth.app=%s", a->id);
-        ADDF(POPT_LABEL, "berth.container=%s", c->name);
+        ADDJ(POPT_LABEL, "berth.app=", a->id);
+        ADDJ(POPT_LABEL, "berth.container=", c->name);
         for (size_t i = 0; i < c->n_labels; i++)
-                ADDF(POPT_LABEL, "%s=%s", c->labels[i].key, c->labels[i].value);
+                ADDJ(POPT_LABEL, c->labels[i].key, "=", c->labels[i].value);
         /* One network per app; containers find each other by their manifest key. */
-        ADDF(POPT_NETWORK, "berth-%s", a->id);
+        ADDJ(POPT_NETWORK, "berth-", a->id);
         ADD(POPT_NETWORK_ALIAS, c->name);
         /* An init as PID 1 reaps zombies and turns SIGTERM into a clean stop. */
         if (c->init)
@@ -63,8 +65,9 @@ int container_spec_build(const App *a, const Container *c, const BerthPaths *pat
         /* Rootful: a private user namespace, the same range on every start. */
         if (paths->scope == SCOPE_SYSTEM) {
                 uint32_t base = userns_base(a->id);
-                ADDF(POPT_UIDMAP, "0:%u:%u", base, USERNS_SIZE);
-                ADDF(POPT_GIDMAP, "0:%u:%u", base, USERNS_SIZE);
+                const char *b = format_uint(n1, base), *size = format_uint(n2, USERNS_SIZE);
+                ADDJ(POPT_UIDMAP, "0:", b, ":", size);
+                ADDJ(POPT_GIDMAP, "0:", b, ":", size);
         }
         if (c->user)
                 ADD(POPT_USER, c->user);
@@ -81,25 +84,26 @@ int container_spec_build(const App *a, const Container *c, const BerthPaths *pat
                         _cleanup_free_ char *sn = berth_podman_secret_name(a->id, e->secret);
                         if (!sn)
                                 return -ENOMEM;
-                        ADDF(POPT_SECRET, "%s,type=env,target=%s", sn, e->name);
+                        ADDJ(POPT_SECRET, sn, ",type=env,target=", e->name);
                 } else
-                        ADDF(POPT_ENV, "%s=%s", e->name, e->value);
+                        ADDJ(POPT_ENV, e->name, "=", e->value);
         }
         for (size_t i = 0; i < c->n_ports; i++) {
                 const PortMap *m = &c->ports[i];
+                const char *host = format_uint(n1, m->host_port), *ctr = format_uint(n2, m->container_port);
                 if (!m->host_ip)
-                        ADDF(POPT_PUBLISH, "%u:%u/%s", m->host_port, m->container_port, m->protocol);
+                        ADDJ(POPT_PUBLISH, host, ":", ctr, "/", m->protocol);
                 else if (strchr(m->host_ip, ':'))
-                        ADDF(POPT_PUBLISH, "[%s]:%u:%u/%s", m->host_ip, m->host_port, m->container_port, m->protocol);
+                        ADDJ(POPT_PUBLISH, "[", m->host_ip, "]:", host, ":", ctr, "/", m->protocol);
                 else
-                        ADDF(POPT_PUBLISH, "%s:%u:%u/%s", m->host_ip, m->host_port, m->container_port, m->protocol);
+                        ADDJ(POPT_PUBLISH, m->host_ip, ":", host, ":", ctr, "/", m->protocol);
         }
         for (size_t i = 0; i < c->n_mounts; i++) {
                 const Volume *v = app_find_volume(a, c->mounts[i].volume);
                 _cleanup_free_ char *host = v ? berth_volume_path(paths, a->id, v) : NULL;
                 if (!host)
                         return v ? -ENOMEM : -EINVAL;
-                ADDF(POPT_VOLUME, "%s:%s%s", host, c->mounts[i].target, c->mounts[i].read_only ? ":ro" : "");
+                ADDJ(POPT_VOLUME, host, ":", c->mounts[i].target, c->mounts[i].read_only ? ":ro" : "");
         }
         if (c->health) {
                 const Health *h = c->health;
@@ -109,35 +113,35 @@ int container_spec_build(const App *a, const Container *c, const BerthPaths *pat
                 ADD(POPT_HEALTH_CMD, cmd);
                 ADD(POPT_HEALTH_INTERVAL, format_go_duration(buf, sizeof(buf), h->interval));
                 ADD(POPT_HEALTH_TIMEOUT, format_go_duration(buf, sizeof(buf), h->timeout));
-                ADDF(POPT_HEALTH_RETRIES, "%u", h->retries);
+                ADD(POPT_HEALTH_RETRIES, format_uint(n1, h->retries));
                 if (h->start_period > 0)
                         ADD(POPT_HEALTH_START_PERIOD, format_go_duration(buf, sizeof(buf), h->start_period));
                 /* Unhealthy: podman kills the container, systemd's Restart= brings it back. */
                 ADD(POPT_HEALTH_ON_FAILURE, "kill");
         }
         if (c->resources.memory)
-                ADDF(POPT_MEMORY, "%llu", (unsigned long long) c->resources.memory);
+                ADD(POPT_MEMORY, format_uint(n1, c->resources.memory));
         if (c->resources.cpus_milli) {
+                /* Thousandths as a decimal fraction without trailing zeros: 1500 → "1.5". */
                 unsigned m = c->resources.cpus_milli;
-                if (m % 1000 == 0)
-                        ADDF(POPT_CPUS, "%u", m / 1000);
-                else if (m % 100 == 0)
-                        ADDF(POPT_CPUS, "%u.%u", m / 1000, m % 1000 / 100);
-                else if (m % 10 == 0)
-                        ADDF(POPT_CPUS, "%u.%02u", m / 1000, m % 1000 / 10);
-                else
-                        ADDF(POPT_CPUS, "%u.%03u", m / 1000, m % 1000);
+                char frac[5] = { '.', (char) ('0' + m / 100 % 10), (char) ('0' + m / 10 % 10), (char) ('0' + m % 10), 0 };
+                size_t k = 4;
+                while (frac[k - 1] == '0') /* stops at the '.' */
+                        frac[--k] = 0;
+                if (k == 1)
+                        frac[0] = 0; /* whole CPUs */
+                ADDJ(POPT_CPUS, format_uint(n1, m / 1000), frac);
         }
         if (c->resources.pids)
-                ADDF(POPT_PIDS_LIMIT, "%llu", (unsigned long long) c->resources.pids);
-        ADDF(POPT_STOP_TIMEOUT, "%llu", (unsigned long long) (c->stop_timeout / USEC_PER_SEC));
+                ADD(POPT_PIDS_LIMIT, format_uint(n1, c->resources.pids));
+        ADD(POPT_STOP_TIMEOUT, format_uint(n1, c->stop_timeout / USEC_PER_SEC));
         /* The journal keeps container output with the unit's metadata. */
         ADD(POPT_LOG_DRIVER, "journald");
         /* A built image exists only locally: never try a registry for it. */
         if (c->build)
                 ADD(POPT_PULL, "never");
 #undef ADD
-#undef ADDF
+#undef ADDJ
         p->image = strdup(c->image);
         if (!p->image)
                 return -ENOMEM;

@@ -103,26 +103,37 @@ static inline char *strprintf(const char *fmt, ...) {
         return r < 0 ? NULL : s;
 }
 
+/* Joining first and the strings after it up to a NULL: the length, then the
+ * copy to p (NUL-terminated). Each takes its own va_list (va_copy()). */
+static inline size_t strjoin_va_len(const char *first, va_list ap) {
+        size_t n = 0;
+
+        for (const char *x = first; x; x = va_arg(ap, const char *))
+                n += strlen(x);
+        return n;
+}
+static inline char *strjoin_va_copy(char *p, const char *first, va_list ap) {
+        *p = 0;
+        for (const char *x = first; x; x = va_arg(ap, const char *))
+                p = stpcpy(p, x);
+        return p;
+}
+
 /* The strings up to a NULL, one after another in a new string; NULL when out
  * of memory. Where only strings are put together, this is strprintf() without
  * printf's machinery: the generator joins unit and path names by the thousand. */
 static inline char *strjoin_internal(const char *first, ...) _sentinel_;
 static inline char *strjoin_internal(const char *first, ...) {
         va_list ap;
-        size_t n = 0;
-        char *s, *p;
+        char *s;
 
         va_start(ap, first);
-        for (const char *x = first; x; x = va_arg(ap, const char *))
-                n += strlen(x);
+        s = malloc(strjoin_va_len(first, ap) + 1);
         va_end(ap);
-        s = p = malloc(n + 1);
         if (!s)
                 return NULL;
-        *p = 0;
         va_start(ap, first);
-        for (const char *x = first; x; x = va_arg(ap, const char *))
-                p = stpcpy(p, x);
+        strjoin_va_copy(s, first, ap);
         va_end(ap);
         return s;
 }

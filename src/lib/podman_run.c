@@ -72,12 +72,12 @@ int podman_run_add(PodmanRun *p, PodmanOpt o, const char *value) {
         return podman_run_take(p, o, v);
 }
 
-int podman_run_addf(PodmanRun *p, PodmanOpt o, const char *fmt, ...) {
+int podman_run_add_join_internal(PodmanRun *p, PodmanOpt o, const char *first, ...) {
         va_list ap;
         char *v;
 
-        va_start(ap, fmt);
-        v = arena_vprintf(&p->values, fmt, ap);
+        va_start(ap, first);
+        v = arena_vstrjoin(&p->values, first, ap);
         va_end(ap);
         if (!v)
                 return -ENOMEM;

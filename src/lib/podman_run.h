@@ -79,7 +79,9 @@ PodmanRun *podman_run_free(PodmanRun *p);
 DEFINE_TRIVIAL_CLEANUP_FUNC(PodmanRun *, podman_run_free)
 
 int podman_run_add(PodmanRun *p, PodmanOpt o, const char *value);
-int podman_run_addf(PodmanRun *p, PodmanOpt o, const char *fmt, ...) _printf_(3, 4);
+/* The value is the strings up to a NULL, joined: cheaper than formatting. */
+int podman_run_add_join_internal(PodmanRun *p, PodmanOpt o, const char *first, ...) _sentinel_;
+#define podman_run_add_join(p, o, ...) podman_run_add_join_internal(p, o, __VA_ARGS__, NULL)
 const char *podman_run_get(const PodmanRun *p, PodmanOpt o);
 
 /* "--flag=value" words for the container-defining options (no program, no

@@ -4,6 +4,7 @@
  * which podman 4.3 lacks, so the same units serve both. */
 #include "container_spec.h"
 #include "render.h"
+#include "scalar_parse.h"
 #include "strv.h"
 #include "unit_names.h"
 
@@ -38,7 +39,7 @@ static int render_container(const App *a, const Container *c, const RenderOption
         _cleanup_(podman_run_freep) PodmanRun *run = NULL;
         _cleanup_free_ char **opts = NULL;  /* one allocation with its words */
         _cleanup_free_ char **argv = NULL; /* the words are not its own */
-        char timeout[32];
+        char timeout[32], secs[DECIMAL_STR_MAX];
         int r;
 
         if (!name || !pname || !(u = render_unit_new(a, name)))
@@ -92,7 +93,7 @@ static int render_container(const App *a, const Container *c, const RenderOption
                         return r;
         }
         {
-                snprintf(timeout, sizeof(timeout), "--time=%llu", (unsigned long long) (c->stop_timeout / USEC_PER_SEC));
+                stpcpy(stpcpy(timeout, "--time="), format_uint(secs, c->stop_timeout / USEC_PER_SEC));
                 char *const stop[] = { (char *) o->podman, (char *) "stop", (char *) "--ignore", timeout, pname, NULL };
                 char *const rm[] = { (char *) o->podman, (char *) "rm", (char *) "--force", (char *) "--ignore", pname, NULL };
                 if ((r = unit_file_add_exec(u, "Service", "ExecStop", NULL, stop, false)) < 0 ||

@@ -265,12 +265,37 @@ int parse_mode(const char *s, mode_t *ret) {
         return 0;
 }
 
+char *format_uint(char buf[static DECIMAL_STR_MAX], uint64_t v) {
+        char *p = buf + DECIMAL_STR_MAX - 1;
+
+        *p = 0;
+        do {
+                *--p = (char) ('0' + v % 10);
+                v /= 10;
+        } while (v > 0);
+        return p;
+}
+
 char *format_go_duration(char *buf, size_t size, usec_t u) {
-        if (u % USEC_PER_SEC == 0)
-                snprintf(buf, size, "%llus", (unsigned long long) (u / USEC_PER_SEC));
-        else if (u % USEC_PER_MSEC == 0)
-                snprintf(buf, size, "%llums", (unsigned long long) (u / USEC_PER_MSEC));
-        else
-                snprintf(buf, size, "%lluus", (unsigned long long) u);
+        char digits[DECIMAL_STR_MAX];
+        const char *unit = "us", *d;
+        size_t nd, nu;
+
+        if (u % USEC_PER_SEC == 0) {
+                u /= USEC_PER_SEC;
+                unit = "s";
+        } else if (u % USEC_PER_MSEC == 0) {
+                u /= USEC_PER_MSEC;
+                unit = "ms";
+        }
+        if (size == 0)
+                return buf;
+        /* Cut to the buffer as snprintf() would (32 bytes always suffice). */
+        d = format_uint(digits, u);
+        nd = MIN(strlen(d), size - 1);
+        nu = MIN(strlen(unit), size - 1 - nd);
+        memcpy(buf, d, nd);
+        memcpy(buf + nd, unit, nu);
+        buf[nd + nu] = 0;
         return buf;
 }

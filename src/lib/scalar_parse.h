@@ -23,6 +23,11 @@ int parse_owner(const char *s, uid_t *ret_uid, gid_t *ret_gid);
 /* "0750": octal, no setuid/setgid/sticky bits. */
 int parse_mode(const char *s, mode_t *ret);
 
+/* v in decimal, for strings put together without printf: written at the end
+ * of buf, returns where it starts. */
+#define DECIMAL_STR_MAX 21 /* 2^64 - 1 has 20 digits */
+char *format_uint(char buf[static DECIMAL_STR_MAX], uint64_t v);
+
 /* Go-style duration for podman ("30s", "1500ms"). Buffer of at least 32 bytes. */
 char *format_go_duration(char *buf, size_t size, usec_t u);
 /* systemd time span ("30s", "1500ms"). */

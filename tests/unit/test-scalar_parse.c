@@ -362,6 +362,18 @@ TEST(test_format_duration) {
                 ASSERT_OK(parse_duration(format_go_duration(buf, sizeof(buf), u), &back));
                 ASSERT_EQ_U(back, u);
         }
+        /* Cut to a short buffer as snprintf() would. */
+        ASSERT_STREQ(format_go_duration(buf, 4, 1500 * MSEC), "150");
+        ASSERT_STREQ(format_go_duration(buf, 6, 1500 * MSEC), "1500m");
+}
+
+TEST(test_format_uint) {
+        char buf[DECIMAL_STR_MAX];
+
+        ASSERT_STREQ(format_uint(buf, 0), "0");
+        ASSERT_STREQ(format_uint(buf, 7), "7");
+        ASSERT_STREQ(format_uint(buf, 65536), "65536");
+        ASSERT_STREQ(format_uint(buf, UINT64_MAX), "18446744073709551615");
 }
 
 int main(void) {
@@ -373,5 +385,6 @@ int main(void) {
         RUN(test_owner);
         RUN(test_mode);
         RUN(test_format_duration);
+        RUN(test_format_uint);
         TEST_DONE();
 }
