@@ -84,7 +84,9 @@ int verb_render(int argc, char *argv[]) {
                 }
                 r = streq(format, "quadlet") ? render_quadlet(app, &opts, &units) : render_systemd(app, &opts, &units);
                 if (r < 0) {
-                        log_errno(LOG_ERR_LEVEL, r, "Failed to render app '%s'", app->id);
+                        /* -EOPNOTSUPP: render_quadlet() said why. */
+                        if (r != -EOPNOTSUPP)
+                                log_errno(LOG_ERR_LEVEL, r, "Failed to render app '%s'", app->id);
                         bad++;
                         continue;
                 }

@@ -3,6 +3,7 @@
  * container options come from the same PodmanRun as the native rendering;
  * only their spelling differs. */
 #include "container_spec.h"
+#include "log.h"
 #include "render.h"
 #include "strv.h"
 #include "unit_names.h"
@@ -147,8 +148,12 @@ static int render_build(const App *a, const Container *c, UnitSet *s) {
         /* The context is the last positional argument of podman build: with no
          * PodmanArgs= way around Quadlet's Lookup(), a path it would change cannot
          * be rendered faithfully (the image tag is a validated reference). */
-        if (!quadlet_keeps_value("SetWorkingDirectory", b->context) || !quadlet_keeps_value("ImageTag", b->tag))
-                return -EINVAL;
+        if (!quadlet_keeps_value("SetWorkingDirectory", b->context) || !quadlet_keeps_value("ImageTag", b->tag)) {
+                log_error("App '%s', container '%s': Quadlet would change the build context '%s' (it rewrites such "
+                          "paths, with no way around it); the app cannot be rendered as Quadlet files, only with "
+                          "--format=systemd", a->id, c->name, b->context);
+                return -EOPNOTSUPP;
+        }
         if ((r = add_quadlet_value(u, "Build", "ImageTag", b->tag)) < 0 ||
             (r = quadlet_keeps_value("File", file) ? add_quadlet_value(u, "Build", "File", file)
                                                    : add_podman_args(u, "Build", "--file", file)) < 0 ||
@@ -198,8 +203,12 @@ static int render_container(const App *a, const Container *c, const RenderOption
                 STRV_FOREACH(w, run->command) {
                         /* Quadlet writes ";" unquoted into ExecStart=, where systemd
                          * reads it as a command separator: it cannot reach podman. */
-                        if (streq(*w, ";"))
-                                return -EINVAL;
+                        if (streq(*w, ";")) {
+                                log_error("App '%s', container '%s': the command has the word ';', which Quadlet "
+                                          "hands to systemd as a command separator; the app cannot be rendered as "
+                                          "Quadlet files, only with --format=systemd", a->id, c->name);
+                                return -EOPNOTSUPP;
+                        }
                         /* Quadlet's Exec= parser stops at an empty word ("--save ''"):
                          * %i, empty in a unit that is not a template, passes through
                          * Quadlet untouched and becomes the empty argument in systemd. */
