@@ -144,7 +144,7 @@ static int collect_dropins(char *const *dirs, const DirListing *listings, const 
         _cleanup_free_ char *dname = NULL;
         int r;
 
-        if (asprintf(&dname, "%s" SUFFIX ".d", id) < 0)
+        if (!(dname = strjoin(id, SUFFIX ".d")))
                 return -ENOMEM;
         for (size_t i = 0; dirs[i]; i++) {
                 _cleanup_free_ char *dpath = NULL;
@@ -235,7 +235,7 @@ static int source_fill(char *const *dirs, const DirListing *listings, const char
 static int find_source(char *const *dirs, const DirListing *listings, const char *id, AppSource *ret) {
         _cleanup_free_ char *name = NULL;
 
-        if (asprintf(&name, "%s" SUFFIX, id) < 0)
+        if (!(name = strjoin(id, SUFFIX)))
                 return -ENOMEM;
         for (size_t i = 0; dirs[i]; i++) {
                 _cleanup_free_ char *p = NULL;
@@ -247,7 +247,7 @@ static int find_source(char *const *dirs, const DirListing *listings, const char
                                 continue;
                         type = e->type;
                 }
-                if (asprintf(&p, "%s/%s", dirs[i], name) < 0)
+                if (!(p = strjoin(dirs[i], "/", name)))
                         return -ENOMEM;
                 if (type != DT_REG && access(p, F_OK) < 0 && !path_is_mask(p))
                         continue;

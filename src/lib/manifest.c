@@ -163,9 +163,9 @@ static bool schedule_plausible(const char *s) {
 }
 
 static int parse_env(Ctx *c, Container *ct, const Node *n) {
-        _cleanup_free_ char *where = NULL;
+        _cleanup_free_ char *where = strjoin("container '", ct->name, "' environment");
 
-        if (asprintf(&where, "container '%s' environment", ct->name) < 0)
+        if (!where)
                 return -ENOMEM;
         if (schema_mapping(c->d, n, where) < 0)
                 return -EINVAL;
@@ -484,7 +484,7 @@ static int parse_container(Ctx *c, const Node *key, const Node *n, Container *ct
         ct->restart = RESTART_ON_FAILURE;
         ct->init = true;
         ct->stop_timeout = 10 * USEC_PER_SEC;
-        if (asprintf(&where, "container '%s'", key->value) < 0)
+        if (!(where = strjoin("container '", key->value, "'")))
                 return -ENOMEM;
 
         if (!name_valid(key->value, 32, false)) {
@@ -599,7 +599,7 @@ static int parse_volumes(Ctx *c, const Node *n) {
                 a->n_volumes++;
                 if (node_is_null(v))
                         continue;
-                if (asprintf(&where, "volume '%s'", k->value) < 0)
+                if (!(where = strjoin("volume '", k->value, "'")))
                         return -ENOMEM;
                 if (schema_mapping(c->d, v, where) < 0)
                         continue;
@@ -657,7 +657,7 @@ static int parse_secrets(Ctx *c, const Node *n) {
                 s->generate = true;
                 s->length = 32;
                 a->n_secrets++;
-                if (asprintf(&where, "secret '%s'", k->value) < 0)
+                if (!(where = strjoin("secret '", k->value, "'")))
                         return -ENOMEM;
                 if (node_is_null(v)) {
                         diag_add(c->d, &k->pos, "secret '%s' is empty, expected {generate: {length: N, charset: alnum}} or {file: /path}", k->value);
