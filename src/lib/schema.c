@@ -6,16 +6,16 @@
 bool schema_text_ok(const char *s, size_t len) {
         const unsigned char *p = (const unsigned char *) s;
 
-        if (strlen(s) != len)
-                return false; /* embedded NUL */
         for (size_t i = 0; i < len; i++) {
+                if (p[i] >= 0x20 && p[i] < 0x7f)
+                        continue; /* printable ASCII: nearly every byte */
                 if (p[i] < 0x20 || p[i] == 0x7f)
-                        return false;
+                        return false; /* an embedded NUL too */
                 /* C1 controls, U+0080..U+009F, encode as C2 80..C2 9F. */
                 if (p[i] == 0xc2 && i + 1 < len && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f)
                         return false;
         }
-        return true;
+        return s[len] == 0; /* no more than len bytes */
 }
 
 static unsigned edit_distance(const char *a, const char *b) {
