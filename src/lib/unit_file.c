@@ -16,10 +16,8 @@ UnitFile *unit_file_new(const char *name) {
 UnitFile *unit_file_free(UnitFile *u) {
         if (!u)
                 return NULL;
-        for (size_t i = 0; i < u->n_sections; i++) {
-                free(u->sections[i].name);
+        for (size_t i = 0; i < u->n_sections; i++)
                 free(u->sections[i].text);
-        }
         free(u->sections);
         free(u->header);
         free(u->name);
@@ -59,24 +57,24 @@ static UnitSection *section_get(UnitFile *u, const char *section) {
         size_t k = strlen(section);
 
         for (size_t i = 0; i < u->n_sections; i++)
-                if (streq(u->sections[i].name, section))
+                if (u->sections[i].name_len == k && memcmp(u->sections[i].text + 1, section, k) == 0)
                         return &u->sections[i];
-        s.name = strdup(section);
-        if (!s.name || section_reserve(&s, k + 3) < 0) {
-                free(s.name);
+        if (section_reserve(&s, k + 3) < 0)
                 return NULL;
-        }
         s.text[0] = '[';
         memcpy(s.text + 1, section, k);
         memcpy(s.text + 1 + k, "]\n", 3);
         s.len = k + 3;
-        t = reallocarray(u->sections, u->n_sections + 1, sizeof(UnitSection));
-        if (!t) {
-                free(s.name);
-                free(s.text);
-                return NULL;
+        s.name_len = k;
+        /* Room for 4 sections at first, doubled from there: a unit has 2 or 3. */
+        if (u->n_sections == 0 || (u->n_sections >= 4 && (u->n_sections & (u->n_sections - 1)) == 0)) {
+                t = reallocarray(u->sections, u->n_sections ? 2 * u->n_sections : 4, sizeof(UnitSection));
+                if (!t) {
+                        free(s.text);
+                        return NULL;
+                }
+                u->sections = t;
         }
-        u->sections = t;
         u->sections[u->n_sections] = s;
         return &u->sections[u->n_sections++];
 }

@@ -12,9 +12,10 @@
 #include "macro.h"
 
 /* A section as text, "[Name]\n" and then its lines ("Key=value\n", "# why\n")
- * in the order they were added: the file prints itself without a copy. */
+ * in the order they were added: the file prints itself without a copy. The
+ * name is the one in the text (no copy of its own). */
 typedef struct UnitSection {
-        char *name;
+        size_t name_len;
         char *text;
         size_t len, cap;
 } UnitSection;
