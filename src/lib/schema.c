@@ -163,12 +163,12 @@ int schema_strv(Diagnostics *d, const Node *n, const char *what, char ***ret) {
                          n->type == NODE_SEQUENCE ? "an empty list" : node_type_name(n));
                 return -EINVAL;
         }
+        /* Sized once: commands and health checks are lists of many words. */
+        l = calloc(n->n + 1, sizeof(char *));
+        if (!l)
+                return -ENOMEM;
         for (size_t i = 0; i < n->n; i++) {
-                char *s;
-                r = schema_string(d, n->items[i], what, &s);
-                if (r < 0)
-                        return r;
-                r = strv_consume(&l, s);
+                r = schema_string(d, n->items[i], what, &l[i]);
                 if (r < 0)
                         return r;
         }
