@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +102,17 @@ static inline char *strprintf(const char *fmt, ...) {
         r = vasprintf(&s, fmt, ap);
         va_end(ap);
         return r < 0 ? NULL : s;
+}
+
+/* For hash tables of strings (FNV-1a). */
+static inline size_t string_hash(const char *s) {
+        uint64_t h = 0xcbf29ce484222325ULL;
+
+        for (; *s; s++) {
+                h ^= (unsigned char) *s;
+                h *= 0x100000001b3ULL;
+        }
+        return (size_t) (h ^ (h >> 32));
 }
 
 /* Joining first and the strings after it up to a NULL: the length, then the

@@ -184,16 +184,6 @@ static void key_index_done(KeyIndex *ki) {
         free(ki->slots);
 }
 
-static size_t key_hash(const char *s) {
-        uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
-
-        for (; *s; s++) {
-                h ^= (unsigned char) *s;
-                h *= 0x100000001b3ULL;
-        }
-        return (size_t) (h ^ (h >> 32));
-}
-
 /* Below this many keys a mapping is searched directly, without an index to
  * allocate: most mappings of a manifest are that small. */
 #define KEY_INDEX_MIN 8
@@ -217,7 +207,7 @@ static int key_index_add(KeyIndex *ki, const Node *map, const Node *key, const N
                 if (!slots)
                         return -ENOMEM;
                 for (size_t i = 0; i < map->n; i++) {
-                        for (h = key_hash(map->keys[i]->value) & (cap - 1); slots[h]; h = (h + 1) & (cap - 1))
+                        for (h = string_hash(map->keys[i]->value) & (cap - 1); slots[h]; h = (h + 1) & (cap - 1))
                                 ;
                         slots[h] = i + 1;
                 }
@@ -225,7 +215,7 @@ static int key_index_add(KeyIndex *ki, const Node *map, const Node *key, const N
                 ki->slots = slots;
                 ki->mask = cap - 1;
         }
-        for (h = key_hash(key->value) & ki->mask; ki->slots[h]; h = (h + 1) & ki->mask)
+        for (h = string_hash(key->value) & ki->mask; ki->slots[h]; h = (h + 1) & ki->mask)
                 if (streq(map->keys[ki->slots[h] - 1]->value, key->value)) {
                         *ret_dup = map->keys[ki->slots[h] - 1];
                         return 0;
