@@ -260,9 +260,27 @@ int app_source_find(char *const *dirs, const char *id, AppSource *ret) {
         return find_source(dirs, NULL, id, ret);
 }
 
+/* Appends id (taken) to the n ids so far, growing the list by doubling:
+ * strv_consume() counts the list at every call, quadratic in a directory of
+ * thousands of manifests. Room for n + 1 and the NULL is there unless n + 1
+ * is a power of two. */
+static int ids_append(char ***ids, size_t *n, char *id) {
+        if (((*n + 1) & *n) == 0) {
+                char **t = reallocarray(*ids, 2 * (*n + 1), sizeof(char *));
+                if (!t) {
+                        free(id);
+                        return -ENOMEM;
+                }
+                *ids = t;
+        }
+        (*ids)[(*n)++] = id;
+        (*ids)[*n] = NULL;
+        return 0;
+}
+
 /* Reads dir: its manifests and drop-in directories into l, each valid app id
- * into ids (duplicates across dirs included), invalid ones into diag. */
-static int read_search_dir(const char *dir, DirListing *l, char ***ids, Diagnostics *diag) {
+ * into ids (n_ids of them; duplicates across dirs included), invalid ones into diag. */
+static int read_search_dir(const char *dir, DirListing *l, char ***ids, size_t *n_ids, Diagnostics *diag) {
         DIR *d = opendir(dir);
         struct dirent *de;
         int r = 0;
@@ -293,7 +311,7 @@ static int read_search_dir(const char *dir, DirListing *l, char ***ids, Diagnost
                 }
                 r = dir_listing_add(l, de->d_name, de->d_type);
                 if (r >= 0)
-                        r = strv_consume(ids, TAKE_PTR(id));
+                        r = ids_append(ids, n_ids, TAKE_PTR(id));
         }
         closedir(d);
         if (r < 0)
@@ -305,7 +323,7 @@ static int read_search_dir(const char *dir, DirListing *l, char ***ids, Diagnost
 
 int app_sources_enumerate(char *const *dirs, AppSource **ret, size_t *ret_n, Diagnostics *diag) {
         _cleanup_strv_free_ char **ids = NULL;
-        size_t n_dirs = strv_length(dirs), n_ids, n = 0;
+        size_t n_dirs = strv_length(dirs), n_ids = 0, n = 0;
         DirListing *listings;
         AppSource *list;
         int r = 0;
@@ -314,7 +332,7 @@ int app_sources_enumerate(char *const *dirs, AppSource **ret, size_t *ret_n, Dia
         if (!listings)
                 return -ENOMEM;
         for (size_t i = 0; r >= 0 && i < n_dirs; i++)
-                r = read_search_dir(dirs[i], &listings[i], &ids, diag);
+                r = read_search_dir(dirs[i], &listings[i], &ids, &n_ids, diag);
         /* Sorted, then each id once (an id may be in several dirs). */
         strv_sort(ids);
         n_ids = 0;
