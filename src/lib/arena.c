@@ -61,8 +61,12 @@ void *arena_alloc(Arena *a, size_t n) {
         return arena_alloc_aligned(a, n, ARENA_ALIGN);
 }
 
+char *arena_alloc_string(Arena *a, size_t n) {
+        return arena_alloc_aligned(a, n + 1, 1);
+}
+
 char *arena_strndup(Arena *a, const char *s, size_t n) {
-        char *p = arena_alloc_aligned(a, n + 1, 1);
+        char *p = arena_alloc_string(a, n);
 
         if (!p)
                 return NULL;
@@ -104,18 +108,6 @@ char *arena_printf(Arena *a, const char *fmt, ...) {
         p = arena_vprintf(a, fmt, ap);
         va_end(ap);
         return p;
-}
-
-char *arena_vstrjoin(Arena *a, const char *first, va_list ap) {
-        va_list again;
-        char *s;
-
-        va_copy(again, ap);
-        s = arena_alloc_aligned(a, strjoin_va_len(first, ap) + 1, 1);
-        if (s)
-                strjoin_va_copy(s, first, again);
-        va_end(again);
-        return s;
 }
 
 void arena_take(Arena *a, Arena *from) {

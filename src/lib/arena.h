@@ -20,13 +20,12 @@ void arena_done(Arena *a);
 
 /* n bytes aligned for any object; NULL when out of memory. */
 void *arena_alloc(Arena *a, size_t n);
+/* Room for a string of n bytes and its NUL (unaligned). */
+char *arena_alloc_string(Arena *a, size_t n);
 /* A copy of the n bytes at s and a NUL. */
 char *arena_strndup(Arena *a, const char *s, size_t n);
 char *arena_printf(Arena *a, const char *fmt, ...) _printf_(2, 3);
 char *arena_vprintf(Arena *a, const char *fmt, va_list ap) _printf_(2, 0);
-/* first and the strings after it up to a NULL, one after another (strjoin()
- * in the arena). */
-char *arena_vstrjoin(Arena *a, const char *first, va_list ap);
 
 /* Moves every block of from into a (from is empty afterwards). */
 void arena_take(Arena *a, Arena *from);

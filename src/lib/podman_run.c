@@ -51,37 +51,65 @@ PodmanRun *podman_run_free(PodmanRun *p) {
         return NULL;
 }
 
-/* v: NULL for a flag, else a value in p->values. The array grows by doubling:
- * the generator adds ~20 options per container, thousands of containers per boot. */
-static int podman_run_take(PodmanRun *p, PodmanOpt o, char *v) {
+/* word: NULL for a flag, else "--flag=value" in p->values. The array grows by
+ * doubling: the generator adds ~20 options per container, thousands of
+ * containers per boot. */
+static int podman_run_take(PodmanRun *p, PodmanOpt o, char *word) {
         if (p->n_args == 0 || (p->n_args >= 16 && (p->n_args & (p->n_args - 1)) == 0)) {
                 PodmanArg *t = realloc(p->args, sizeof(PodmanArg) * (p->n_args ? p->n_args * 2 : 16));
                 if (!t)
                         return -ENOMEM;
                 p->args = t;
         }
-        p->args[p->n_args++] = (PodmanArg) { .opt = o, .value = v };
+        p->args[p->n_args++] = (PodmanArg) {
+                .opt = o,
+                .word = word,
+                .value = word ? word + strlen(opt_table[o].flag) + 1 : NULL,
+        };
         return 0;
 }
 
-int podman_run_add(PodmanRun *p, PodmanOpt o, const char *value) {
-        char *v = NULL;
+/* Room for "--flag=" and a value of n bytes; returns where the value goes. */
+static char *word_begin(PodmanRun *p, PodmanOpt o, size_t n, char **ret_word) {
+        const char *flag = opt_table[o].flag;
+        size_t k = strlen(flag);
+        char *w = arena_alloc_string(&p->values, k + 1 + n);
 
-        if (value && !(v = arena_strndup(&p->values, value, strlen(value))))
-                return -ENOMEM;
-        return podman_run_take(p, o, v);
+        if (!w)
+                return NULL;
+        memcpy(w, flag, k);
+        w[k] = '=';
+        *ret_word = w;
+        return w + k + 1;
+}
+
+int podman_run_add(PodmanRun *p, PodmanOpt o, const char *value) {
+        char *word = NULL, *v;
+        size_t n;
+
+        if (value) {
+                n = strlen(value);
+                v = word_begin(p, o, n, &word);
+                if (!v)
+                        return -ENOMEM;
+                memcpy(v, value, n + 1);
+        }
+        return podman_run_take(p, o, word);
 }
 
 int podman_run_add_join_internal(PodmanRun *p, PodmanOpt o, const char *first, ...) {
         va_list ap;
-        char *v;
+        char *word, *v;
 
         va_start(ap, first);
-        v = arena_vstrjoin(&p->values, first, ap);
+        v = word_begin(p, o, strjoin_va_len(first, ap), &word);
         va_end(ap);
         if (!v)
                 return -ENOMEM;
-        return podman_run_take(p, o, v);
+        va_start(ap, first);
+        strjoin_va_copy(v, first, ap);
+        va_end(ap);
+        return podman_run_take(p, o, word);
 }
 
 const char *podman_run_get(const PodmanRun *p, PodmanOpt o) {
@@ -92,28 +120,13 @@ const char *podman_run_get(const PodmanRun *p, PodmanOpt o) {
 }
 
 int podman_run_option_words(const PodmanRun *p, char ***ret) {
-        size_t len = 0;
-        char **l, *w;
+        char **l = malloc(sizeof(char *) * (p->n_args + 1));
 
-        for (size_t i = 0; i < p->n_args; i++) {
-                const PodmanOptInfo *info = &opt_table[p->args[i].opt];
-                len += strlen(info->flag) + 1 + (info->has_value ? 1 + strlen(p->args[i].value) : 0);
-        }
-        /* One allocation, the array and then the words: a container has ~25
-         * options, thousands of containers are rendered per boot. */
-        l = malloc(sizeof(char *) * (p->n_args + 1) + len);
         if (!l)
                 return -ENOMEM;
-        w = (char *) (l + p->n_args + 1);
         for (size_t i = 0; i < p->n_args; i++) {
                 const PodmanOptInfo *info = &opt_table[p->args[i].opt];
-                l[i] = w;
-                w = stpcpy(w, info->flag);
-                if (info->has_value) {
-                        *w++ = '=';
-                        w = stpcpy(w, p->args[i].value);
-                }
-                w++;
+                l[i] = info->has_value ? p->args[i].word : (char *) info->flag;
         }
         l[p->n_args] = NULL;
         *ret = l;

@@ -62,7 +62,11 @@ const PodmanOptInfo *podman_opt_info(PodmanOpt o);
 
 typedef struct PodmanArg {
         PodmanOpt opt;
-        char *value; /* NULL for flags without value; owned by PodmanRun.values */
+        /* NULL for flags without value. Both owned by PodmanRun.values: the
+         * value is the end of the word, "--flag=value", which is what the
+         * native rendering prints, without a copy. */
+        char *word;
+        char *value;
 } PodmanArg;
 
 typedef struct PodmanRun {
@@ -85,5 +89,6 @@ int podman_run_add_join_internal(PodmanRun *p, PodmanOpt o, const char *first, .
 const char *podman_run_get(const PodmanRun *p, PodmanOpt o);
 
 /* "--flag=value" words for the container-defining options (no program, no
- * verb): one allocation, to be freed with free(), not strv_free(). */
+ * verb): an array to be freed with free(), not strv_free(); the words are p's
+ * and valid as long as it is. */
 int podman_run_option_words(const PodmanRun *p, char ***ret);

@@ -37,7 +37,7 @@ static int render_container(const App *a, const Container *c, const RenderOption
         _cleanup_free_ char *pname = container_podman_name(a, c);
         _cleanup_(unit_file_freep) UnitFile *u = NULL;
         _cleanup_(podman_run_freep) PodmanRun *run = NULL;
-        _cleanup_free_ char **opts = NULL;  /* one allocation with its words */
+        _cleanup_free_ char **opts = NULL; /* the words are run's */
         _cleanup_free_ char **argv = NULL; /* the words are not its own */
         char timeout[32], secs[DECIMAL_STR_MAX];
         int r;
