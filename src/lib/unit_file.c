@@ -25,13 +25,16 @@ UnitFile *unit_file_free(UnitFile *u) {
         return NULL;
 }
 
-int unit_file_set_header(UnitFile *u, const char *text) {
-        char *h = strdup(text);
-        if (!h)
+int unit_file_take_header(UnitFile *u, char *text) {
+        if (!text)
                 return -ENOMEM;
         free(u->header);
-        u->header = h;
+        u->header = text;
         return 0;
+}
+
+int unit_file_set_header(UnitFile *u, const char *text) {
+        return unit_file_take_header(u, strdup(text));
 }
 
 /* Room for n more bytes and a NUL. The text grows by doubling: a container's

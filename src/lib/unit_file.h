@@ -32,6 +32,8 @@ UnitFile *unit_file_free(UnitFile *u);
 DEFINE_TRIVIAL_CLEANUP_FUNC(UnitFile *, unit_file_free)
 
 int unit_file_set_header(UnitFile *u, const char *text);
+/* The same with text taken over (not copied): NULL is out of memory. */
+int unit_file_take_header(UnitFile *u, char *text);
 /* "# why" above the next directive of the section. */
 int unit_file_comment(UnitFile *u, const char *section, const char *text);
 /* Berth's own value, already valid unit syntax. */
