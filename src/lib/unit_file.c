@@ -266,8 +266,25 @@ int unit_file_add_word(UnitFile *u, const char *section, const char *key, const 
 
 /* Between words: with wrap, the program and its verb on the first line, then
  * one word per continuation line, so that each option can be audited on its own. */
-static const char *exec_separator(size_t i, bool wrap) {
-        return !wrap || i == 1 ? " " : " \\\n        ";
+#define EXEC_CONTINUATION " \\\n        "
+
+static char *exec_separator_to(char *p, size_t i, bool wrap) {
+        if (!wrap || i == 1) {
+                *p++ = ' ';
+                return p;
+        }
+        return mempcpy(p, EXEC_CONTINUATION, strlen(EXEC_CONTINUATION));
+}
+
+/* Writes a word of a command line at p; returns the end. Most words (options
+ * such as --cap-drop=all, paths) need neither quotes nor escapes, which one
+ * strcspn() for both finds: they are copied as they are. */
+static char *exec_word_to(char *p, const char *s) {
+        size_t k = strcspn(s, " \t\"'\\;%$");
+
+        if (k > 0 && !s[k] && *s != '#')
+                return mempcpy(p, s, k);
+        return quote_word_to(p, s, true, word_needs_quotes(s));
 }
 
 int unit_file_add_exec(UnitFile *u, const char *section, const char *key, const char *prefix,
@@ -281,15 +298,15 @@ int unit_file_add_exec(UnitFile *u, const char *section, const char *key, const 
         /* Room for the worst case (every character escaped, every word quoted),
          * so that each word is looked at once, while it is written. */
         for (i = 0; argv[i]; i++)
-                n += (i > 0 ? strlen(exec_separator(i, wrap)) : 0) + 2 * strlen(argv[i]) + 2;
+                n += (i > 0 ? strlen(EXEC_CONTINUATION) : 0) + 2 * strlen(argv[i]) + 2;
         p = line_begin(u, section, key, n, &s);
         if (!p)
                 return -ENOMEM;
         p = stpcpy(p, strempty(prefix));
         for (i = 0; argv[i]; i++) {
                 if (i > 0)
-                        p = stpcpy(p, exec_separator(i, wrap));
-                p = quote_word_to(p, argv[i], true, word_needs_quotes(argv[i]));
+                        p = exec_separator_to(p, i, wrap);
+                p = exec_word_to(p, argv[i]);
         }
         return line_end(s, p);
 }
