@@ -38,9 +38,10 @@ int unit_file_set_header(UnitFile *u, const char *text) {
 }
 
 /* Room for n more bytes and a NUL. The text grows by doubling: a container's
- * [Service] section takes a few KiB, added a line at a time. */
+ * [Service] section takes a few KiB, added a line at a time. It starts at 1 KiB,
+ * which most [Unit] sections fit (at 512 bytes, half of them were moved). */
 static int section_reserve(UnitSection *s, size_t n) {
-        size_t cap = s->cap ?: 512;
+        size_t cap = s->cap ?: 1024;
         char *t;
 
         if (s->len + n + 1 <= s->cap)
