@@ -101,6 +101,27 @@ TEST(test_text_ok) {
         /* Embedded NUL: the length says there is more than strlen sees. */
         ASSERT(!TEXT_OK("a\0b"));
         ASSERT(!TEXT_OK("\0"));
+        /* Long text is looked at eight bytes at a time: a control character, DEL,
+         * a C1 control or a NUL at every place of it, and a harmless UTF-8
+         * character there. */
+        for (size_t at = 0; at < 25; at++) {
+                char s[26];
+                memset(s, 'a', 25);
+                s[25] = 0;
+                s[at] = '\n';
+                ASSERT(!schema_text_ok(s, 25));
+                s[at] = '\x7f';
+                ASSERT(!schema_text_ok(s, 25));
+                s[at] = 0;
+                ASSERT(!schema_text_ok(s, 25));
+                if (at == 24)
+                        break;
+                s[at] = (char) 0xc2;
+                s[at + 1] = (char) 0x85;
+                ASSERT(!schema_text_ok(s, 25));
+                s[at + 1] = (char) 0xa0;
+                ASSERT(schema_text_ok(s, 25));
+        }
 }
 
 TEST(test_string) {
