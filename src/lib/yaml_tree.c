@@ -25,25 +25,6 @@ bool node_is_null(const Node *n) {
                streq(n->value, "Null") || streq(n->value, "NULL");
 }
 
-/* Keys are compared by length first (a key holds no NUL, see load_collection()):
- * a strcmp() with every key of the mapping was a sixth of validating a manifest,
- * which looks up each of its keys. */
-static bool key_equal(const Node *k, const char *s, size_t len) {
-        return k->value_len == len && memcmp(k->value, s, len) == 0;
-}
-
-Node *node_get(const Node *map, const char *key) {
-        size_t len;
-
-        if (!map || map->type != NODE_MAPPING)
-                return NULL;
-        len = strlen(key);
-        for (size_t i = 0; i < map->n; i++)
-                if (key_equal(map->keys[i], key, len))
-                        return map->items[i];
-        return NULL;
-}
-
 const char *node_type_name(const Node *n) {
         if (!n || node_is_null(n))
                 return "null";
@@ -196,7 +177,7 @@ static int key_index_add(KeyIndex *ki, const Node *map, const Node *key, const N
         if (map->n < KEY_INDEX_MIN) {
                 *ret_dup = NULL;
                 for (size_t i = 0; i < map->n && !*ret_dup; i++)
-                        if (key_equal(map->keys[i], key->value, key->value_len))
+                        if (node_key_equal(map->keys[i], key->value, key->value_len))
                                 *ret_dup = map->keys[i];
                 return 0;
         }

@@ -57,6 +57,25 @@ int yaml_load_file(const char *path, YamlDoc **ret, Diagnostics *diag);
 int yaml_merge(YamlDoc *base, YamlDoc *dropin, Diagnostics *diag);
 
 bool node_is_null(const Node *n);
-/* Mapping lookup by key; NULL when absent. */
-Node *node_get(const Node *map, const char *key);
+/* Whether mapping key k is the len bytes at s. Keys are compared by length
+ * first (a key holds no NUL, see load_collection()): a strcmp() with every key
+ * of a mapping was a sixth of validating a manifest, which looks up each of
+ * its keys. */
+static inline bool node_key_equal(const Node *k, const char *s, size_t len) {
+        return k->value_len == len && memcmp(k->value, s, len) == 0;
+}
+
+/* Mapping lookup by key; NULL when absent. Inline, so that the length of a
+ * literal key is known when compiling, and the comparison made in place. */
+static inline Node *node_get(const Node *map, const char *key) {
+        size_t len;
+
+        if (!map || map->type != NODE_MAPPING)
+                return NULL;
+        len = strlen(key);
+        for (size_t i = 0; i < map->n; i++)
+                if (node_key_equal(map->keys[i], key, len))
+                        return map->items[i];
+        return NULL;
+}
 const char *node_type_name(const Node *n);
