@@ -48,6 +48,12 @@ static int add_requires_mounts(UnitFile *u, const App *a, const RenderOptions *o
         return r;
 }
 
+/* Backups run as berth-backup@.service, a system unit: rootless apps
+ * have no backup timer (yet). */
+static bool has_backup_timer(const App *a, const RenderOptions *o) {
+        return a->backup.present && o->paths->scope == SCOPE_SYSTEM;
+}
+
 static int render_target(const App *a, const RenderOptions *o, UnitSet *s) {
         _cleanup_free_ char *name = unit_name_target(a->id);
         _cleanup_(unit_file_freep) UnitFile *u = NULL;
@@ -67,6 +73,16 @@ static int render_target(const App *a, const RenderOptions *o, UnitSet *s) {
                         return -ENOMEM;
                 if ((r = unit_file_add_raw(u, "Unit", "Wants", svc)) < 0 ||
                     (r = unit_file_add_raw(u, "Unit", "After", svc)) < 0)
+                        return r;
+        }
+        if (has_backup_timer(a, o)) {
+                _cleanup_free_ char *timer = unit_name_timer(a->id);
+                if (!timer)
+                        return -ENOMEM;
+                /* timers.target starts the timer at boot; an app installed or
+                 * started later gets it when it starts, not at the next boot. */
+                if ((r = unit_file_comment(u, "Unit", "Its backup timer runs from the app's first start on.")) < 0 ||
+                    (r = unit_file_add_raw(u, "Unit", "Wants", timer)) < 0)
                         return r;
         }
         if (a->enabled) {
@@ -226,9 +242,7 @@ int render_app_units(const App *a, const RenderOptions *o, UnitSet *s, bool nati
                 for (size_t i = 0; i < a->n_containers; i++)
                         if (a->containers[i].build && (r = render_build(a, &a->containers[i], o, s)) < 0)
                                 return r;
-        /* Backups run as berth-backup@.service, a system unit: rootless apps
-         * have no backup timer (yet). */
-        if (a->backup.present && o->paths->scope == SCOPE_SYSTEM && (r = render_timer(a, o, s)) < 0)
+        if (has_backup_timer(a, o) && (r = render_timer(a, o, s)) < 0)
                 return r;
         return 0;
 }

@@ -85,12 +85,12 @@ t_introspect() {
 check "busctl introspect: the app's 13 properties, the manager's signals" t_introspect
 check_eq "stopped app: ActiveState inactive, Health inactive" 's "inactive" s "inactive"' \
   eval 'echo $(prop ActiveState) $(prop Health)'
-check_eq "NextBackup is 0 while the timer is not running (it starts with timers.target at boot)" "t 0" prop NextBackup
+check_eq "NextBackup is 0 while the timer is not running (installed after boot, app not started)" "t 0" prop NextBackup
+# The app's target wants its timer: starting the app (below) starts the timer, which
+# systemd runs from the start of the transaction, long before the container is healthy.
 t_next() {
-  watch next 'NextBackup=' || return 1
-  machine_exec "$M" systemctl start berth-web-backup.timer || return 1
-  wait_for 20 seen next 'NextBackup=' || return 1
-  log_of next
+  [ "$(unit_prop "$M" berth-web-backup.timer ActiveState)" = active ] || { echo "berth-web-backup.timer not active"; return 1; }
+  log_of start | grep "NextBackup=" || return 1
   [ "$(prop NextBackup | cut -d' ' -f2)" -gt "$(( $(date +%s) * 1000000 ))" ]
 }
 
@@ -135,7 +135,7 @@ t_start_live() {
   log_of start | grep -q "^PropertiesChanged $APP ActiveState=active SubState=active$"
 }
 check "starting the app: PropertiesChanged ActiveState=active, Health starting, then healthy" t_start_live
-check "the backup timer starts: PropertiesChanged NextBackup, a time in the future" t_next
+check "the app's start started its backup timer: PropertiesChanged NextBackup, a time in the future" t_next
 t_status() {
   local out; out=$(machine_exec "$M" berth status web) || return 1
   echo "$out"
