@@ -39,16 +39,14 @@ void systemd_job_done(SystemdJob *j) {
         *j = (SystemdJob) {};
 }
 
-int systemd_job_enqueue(sd_bus *bus, const char *method, const char *unit, SystemdJob *j) {
+/* Match first, then enqueue: the signal cannot slip past us. The job path is
+ * only known from the reply, so JobRemoved signals that arrive before it are
+ * matched once it is set (sd_bus queues them). */
+static int job_watch(sd_bus *bus, SystemdJob *j) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        const char *p;
         int r;
 
         *j = (SystemdJob) {};
-        /* Match first, then enqueue: the signal cannot slip past us. The job
-         * path is only known from the reply, so JobRemoved signals that arrive
-         * before it are matched once it is set (sd_bus queues them). */
         r = sd_bus_match_signal(bus, &j->slot, DEST, PATH, MANAGER, "JobRemoved", on_job_removed, j);
         if (r < 0)
                 return r;
@@ -57,18 +55,32 @@ int systemd_job_enqueue(sd_bus *bus, const char *method, const char *unit, Syste
                 systemd_job_done(j);
                 return r;
         }
-        sd_bus_error_free(&error);
-        r = sd_bus_call_method(bus, DEST, PATH, MANAGER, method, &error, &reply, "ss", unit, "replace");
-        if (r < 0 || (r = sd_bus_message_read(reply, "o", &p)) < 0) {
-                systemd_job_done(j);
-                return r;
-        }
-        j->path = strdup(p);
-        if (!j->path) {
-                systemd_job_done(j);
-                return -ENOMEM;
-        }
         return 0;
+}
+
+/* The job object path from the reply of a call that queued a job (r: the
+ * call's result); on any failure the watch is dropped. */
+static int job_take_reply(SystemdJob *j, int r, sd_bus_message *reply) {
+        const char *p;
+
+        if (r >= 0)
+                r = sd_bus_message_read(reply, "o", &p);
+        if (r >= 0 && !(j->path = strdup(p)))
+                r = -ENOMEM;
+        if (r < 0)
+                systemd_job_done(j);
+        return r < 0 ? r : 0;
+}
+
+int systemd_job_enqueue(sd_bus *bus, const char *method, const char *unit, SystemdJob *j) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = job_watch(bus, j);
+        if (r < 0)
+                return r;
+        r = sd_bus_call_method(bus, DEST, PATH, MANAGER, method, NULL, &reply, "ss", unit, "replace");
+        return job_take_reply(j, r, reply);
 }
 
 int systemd_unit_job(sd_bus *bus, const char *method, const char *unit, bool wait, usec_t timeout,
@@ -200,33 +212,14 @@ int systemd_transient_message_new(sd_bus *bus, const char *unit, const char *des
 
 int systemd_run_transient(sd_bus *bus, const char *unit, const char *description, char *const *argv,
                           char *const *env, SystemdJob *j) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-        const char *p;
         int r;
 
-        *j = (SystemdJob) {};
-        r = sd_bus_match_signal(bus, &j->slot, DEST, PATH, MANAGER, "JobRemoved", on_job_removed, j);
+        r = job_watch(bus, j);
         if (r < 0)
                 return r;
-        r = sd_bus_call_method(bus, DEST, PATH, MANAGER, "Subscribe", &error, NULL, NULL);
-        if (r < 0 && !sd_bus_error_has_name(&error, "org.freedesktop.systemd1.AlreadySubscribed"))
-                goto fail;
-        sd_bus_error_free(&error);
         r = systemd_transient_message_new(bus, unit, description, argv, env, &m);
         if (r >= 0)
-                r = sd_bus_call(bus, m, 0, &error, &reply);
-        if (r >= 0)
-                r = sd_bus_message_read(reply, "o", &p);
-        if (r < 0)
-                goto fail;
-        j->path = strdup(p);
-        if (!j->path) {
-                r = -ENOMEM;
-                goto fail;
-        }
-        return 0;
-fail:
-        systemd_job_done(j);
-        return r;
+                r = sd_bus_call(bus, m, 0, NULL, &reply);
+        return job_take_reply(j, r, reply);
 }
