@@ -29,8 +29,7 @@ void reporter_step(const BackupReporter *rep, int level, const char *fmt, ...) {
         if (!rep || !rep->step)
                 return;
         va_start(ap, fmt);
-        if (vasprintf(&m, fmt, ap) < 0)
-                m = NULL;
+        m = vstrprintf(fmt, ap);
         va_end(ap);
         rep->step(rep->userdata, level, m ?: "(out of memory)");
 }
@@ -45,8 +44,7 @@ static void fail(BackupResult *r, const char *fmt, ...) {
         if (r->error)
                 return; /* the first failure is the one to report */
         va_start(ap, fmt);
-        if (vasprintf(&r->error, fmt, ap) < 0)
-                r->error = NULL;
+        r->error = vstrprintf(fmt, ap);
         va_end(ap);
 }
 
@@ -59,8 +57,7 @@ static void warn(BackupResult *r, const char *fmt, ...) {
         if (r->error)
                 return;
         va_start(ap, fmt);
-        if (vasprintf(&r->error, fmt, ap) < 0)
-                r->error = NULL;
+        r->error = vstrprintf(fmt, ap);
         va_end(ap);
 }
 

@@ -35,8 +35,7 @@ static void diag_push(Diagnostics *d, const char *file, unsigned line, unsigned 
 void diag_addv(Diagnostics *d, const Position *pos, const char *fmt, va_list ap) {
         char *m = NULL;
 
-        if (vasprintf(&m, fmt, ap) < 0)
-                m = NULL;
+        m = vstrprintf(fmt, ap);
         diag_push(d, pos ? pos->file : NULL, pos ? pos->line : 0, pos ? pos->column : 0, m);
 }
 

@@ -90,8 +90,7 @@ void log_msg(int level, const char *fmt, ...) {
         va_list ap;
 
         va_start(ap, fmt);
-        if (vasprintf(&m, fmt, ap) < 0)
-                m = NULL;
+        m = vstrprintf(fmt, ap);
         va_end(ap);
         log_line(level, m ?: "(out of memory while formatting a message)");
 }
@@ -101,8 +100,7 @@ int log_errno(int level, int err, const char *fmt, ...) {
         va_list ap;
 
         va_start(ap, fmt);
-        if (vasprintf(&m, fmt, ap) < 0)
-                m = NULL;
+        m = vstrprintf(fmt, ap);
         va_end(ap);
         log_msg(level, "%s: %s", m ?: "(out of memory)", strerror(err < 0 ? -err : err));
         return err;

@@ -92,16 +92,20 @@ static inline bool endswith(const char *s, const char *suffix) {
 }
 
 /* A newly allocated formatted string, or NULL when out of memory. */
+static inline char *vstrprintf(const char *fmt, va_list ap) _printf_(1, 0);
+static inline char *vstrprintf(const char *fmt, va_list ap) {
+        char *s;
+        return vasprintf(&s, fmt, ap) < 0 ? NULL : s;
+}
 static inline char *strprintf(const char *fmt, ...) _printf_(1, 2);
 static inline char *strprintf(const char *fmt, ...) {
         va_list ap;
         char *s;
-        int r;
 
         va_start(ap, fmt);
-        r = vasprintf(&s, fmt, ap);
+        s = vstrprintf(fmt, ap);
         va_end(ap);
-        return r < 0 ? NULL : s;
+        return s;
 }
 
 /* For hash tables of strings (FNV-1a). */

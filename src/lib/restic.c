@@ -107,8 +107,7 @@ static int set_error(char **ret_error, int r, const char *fmt, ...) {
         if (ret_error) {
                 char *m = NULL;
                 va_start(ap, fmt);
-                if (vasprintf(&m, fmt, ap) < 0)
-                        m = NULL;
+                m = vstrprintf(fmt, ap);
                 va_end(ap);
                 *ret_error = m;
         }

@@ -32,8 +32,7 @@ static int failf(RestoreResult *r, RestoreError kind, const char *fmt, ...) {
         r->error_kind = kind;
         free(r->error);
         va_start(ap, fmt);
-        if (vasprintf(&r->error, fmt, ap) < 0)
-                r->error = NULL;
+        r->error = vstrprintf(fmt, ap);
         va_end(ap);
         return 0;
 }

@@ -53,13 +53,10 @@ int strv_extend(char ***l, const char *s) {
 int strv_extendf(char ***l, const char *fmt, ...) {
         va_list ap;
         char *s;
-        int r;
 
         va_start(ap, fmt);
-        r = vasprintf(&s, fmt, ap);
+        s = vstrprintf(fmt, ap);
         va_end(ap);
-        if (r < 0)
-                return -ENOMEM;
         return strv_consume(l, s);
 }
 
