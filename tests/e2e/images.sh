@@ -19,9 +19,16 @@ e2e_busybox_tarball() {
     mkdir -p "$E2E_VAR/images"
     local tree; tree=$(mktemp -d)
     e2e_busybox_tree "$bb" "$tree" || { rm -rf "$tree"; return 1; }
-    # Deterministic: fixed owner, order and times.
-    tar -C "$tree" --owner=0 --group=0 --numeric-owner --sort=name --mtime=@0 \
-      -cf "$out.tmp" . && mv "$out.tmp" "$out"
+    # Deterministic: fixed owner, order and times. Written to a name of its own and
+    # renamed into place: the flavours run in parallel and, on a fresh machine, each
+    # builds the tarball; whichever rename comes last puts the same bytes in place.
+    local tmp; tmp=$(mktemp "$out.XXXXXX") || { rm -rf "$tree"; return 1; }
+    if ! tar -C "$tree" --owner=0 --group=0 --numeric-owner --sort=name --mtime=@0 -cf "$tmp" . \
+        || ! chmod 0644 "$tmp" || ! mv -f "$tmp" "$out"; then
+      e2e_log "failed to build the busybox image tarball $out"
+      rm -rf "$tree" "$tmp"
+      return 1
+    fi
     rm -rf "$tree"
   fi
   echo "$out"
