@@ -4,58 +4,15 @@
  * backup failed (the job row and the journal say why); 2 usage; 3 no such app,
  * masked, or its manifest is invalid. */
 #include <signal.h>
-#include <time.h>
 
 #include "app_lock.h"
 #include "backup.h"
+#include "backup_log.h"
 #include "berth_conf.h"
 #include "log.h"
 #include "app_current.h"
 #include "metrics.h"
 #include "systemd_client.h"
-
-typedef struct Progress {
-        time_t last;
-        bool have_pending;
-        ResticProgress pending;   /* restic's latest report, not logged yet */
-} Progress;
-
-static void log_progress(const ResticProgress *p) {
-        log_info("Progress: %.0f%% (%llu of %llu files, %llu of %llu bytes, %llu s, %llu errors)",
-                 p->percent_done * 100.0, (unsigned long long) p->files_done, (unsigned long long) p->total_files,
-                 (unsigned long long) p->bytes_done, (unsigned long long) p->total_bytes,
-                 (unsigned long long) p->seconds_elapsed, (unsigned long long) p->error_count);
-}
-
-static void flush_progress(Progress *pr) {
-        if (pr->have_pending)
-                log_progress(&pr->pending);
-        pr->have_pending = false;
-}
-
-static void on_step(void *userdata, int level, const char *message) {
-        /* restic's last report first: restic ended before this step. */
-        flush_progress(userdata);
-        log_msg(level, "%s", message);
-}
-
-/* One line every 10 s is enough for the journal and `berth backup`; restic's
- * last report is logged when it ends (restic 0.17+ repeats its 100% report
- * many times a second while it finishes the snapshot; 0.14 may end without
- * one, so the last one it gave is the one to show). */
-static void on_progress(void *userdata, const ResticProgress *p) {
-        Progress *pr = userdata;
-        time_t now = time(NULL);
-
-        if (now - pr->last >= 10) {
-                pr->last = now;
-                pr->have_pending = false;
-                log_progress(p);
-        } else {
-                pr->pending = *p;
-                pr->have_pending = true;
-        }
-}
 
 /* A stop of the unit (by hand, a timeout, shutdown): systemd sends SIGINT to
  * every process of the unit (KillSignal=SIGINT). restic and podman exec end at
@@ -83,8 +40,8 @@ int main(int argc, char *argv[]) {
         ResticRepo repo = {};
         Diagnostics diag = {};
         BackupResult result = {};
-        Progress progress = { .last = time(NULL) };
-        BackupReporter reporter = { .step = on_step, .progress = on_progress, .userdata = &progress };
+        BackupLog progress;
+        BackupReporter reporter = backup_log_reporter(&progress);
         char host[256], jobstr[32];
         int64_t job = 0;
         const char *id;
@@ -142,22 +99,8 @@ int main(int argc, char *argv[]) {
                 log_errno(LOG_ERR_LEVEL, lock, "Failed to take the lock of app '%s'", id);
                 goto out;
         }
-        /* Holding the lock exclusively, no other backup of this app runs: a
-         * backup job still "running" lost its process (killed at the end of
-         * a stop timeout, a power cut) and is closed, so that it does not
-         * stay running for ever in the history. */
-        for (unsigned i = 0; i < 100; i++) {
-                Job stale = {};
-                if (state_db_job_last(db, id, "backup", JOB_RUNNING, &stale) < 0)
-                        break;
-                log_warning("Backup job %lld of app '%s' ended without finishing (killed, or the machine went down); recorded as failed",
-                            (long long) stale.id, id);
-                r = state_db_job_finish(db, stale.id, JOB_FAILED, 1, NULL,
-                                        "interrupted: berth-backup ended before it finished the job", NULL);
-                job_done(&stale);
-                if (r < 0)
-                        break;
-        }
+        /* Holding the lock exclusively, no other backup of this app runs. */
+        backup_close_interrupted_jobs(db, id, BACKUP_SCHEDULED, &reporter);
         r = state_db_job_begin(db, id, "backup", getenv("INVOCATION_ID"), &job);
         if (r < 0) {
                 log_errno(LOG_ERR_LEVEL, r, "Failed to record the job in '%s'", dbpath);
@@ -181,7 +124,7 @@ int main(int argc, char *argv[]) {
                 .lock_fd = lock, .job_id = job, .host = host, .reporter = &reporter,
         };
         r = app_backup(&ctx, &result);
-        flush_progress(&progress);
+        backup_log_flush(&progress);
         if (r < 0) {
                 log_errno(LOG_ERR_LEVEL, r, "Backup of app '%s' aborted", id);
                 (void) state_db_job_finish(db, job, JOB_FAILED, 1, NULL, "out of memory", NULL);

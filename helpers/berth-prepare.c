@@ -1,12 +1,52 @@
 /* berth-prepare [--user] APP — run by berth-<id>-prepare.service before the
- * app's containers: directories, secrets, network (see prepare.h).
- * Exit status: 0 prepared; 1 a step failed (the message names it);
- * 2 usage; 3 no such app, masked, or its manifest is invalid. */
+ * app's containers: directories, secrets, network (see prepare.h), and (system
+ * apps) the pre-upgrade snapshot when the manifest changed (upgrade_snapshot.h).
+ * Exit status: 0 prepared; 1 a step failed (the message names it), among them
+ * a failed pre-upgrade snapshot; 2 usage; 3 no such app, masked, or its
+ * manifest is invalid. */
+#include "app_current.h"
 #include "app_lock.h"
+#include "backup_log.h"
 #include "berth_conf.h"
 #include "log.h"
-#include "app_current.h"
 #include "prepare.h"
+#include "upgrade_snapshot.h"
+
+/* Logs what the comparison found; returns 0 when the app may start. */
+static int check_upgrade(const App *app, const BerthConf *conf, const BerthPaths *paths) {
+        _cleanup_(upgrade_result_done) UpgradeResult up = {};
+        BackupLog progress;
+        BackupReporter reporter = backup_log_reporter(&progress);
+        int r;
+
+        r = app_upgrade_check(app, conf, paths, &reporter, &up);
+        backup_log_flush(&progress);
+        if (r < 0) {
+                log_error("Cannot tell whether the manifest of app '%s' changed: %s", app->id, up.error ?: strerror(-r));
+                return r;
+        }
+        switch (up.outcome) {
+        case UPGRADE_FIRST_START:
+                log_info("Recorded the manifest of app '%s' (its first start here)", app->id);
+                return 0;
+        case UPGRADE_UNCHANGED:
+                return 0;
+        case UPGRADE_SNAPSHOT_SAVED:
+                log_info("Pre-upgrade snapshot %s of app '%s' saved (job %lld); the changed manifest is recorded",
+                         strempty(up.snapshot_id), app->id, (long long) up.job_id);
+                return 0;
+        case UPGRADE_SNAPSHOT_DISABLED:
+                log_warning("The manifest of app '%s' changed; no pre-upgrade snapshot (backup.upgrade_snapshot is false in %s)",
+                            app->id, conf->path ?: berth_conf_path());
+                return 0;
+        case UPGRADE_SNAPSHOT_FAILED:
+        default:
+                log_error("Not starting app '%s': its manifest changed since it last started, and the pre-upgrade snapshot (job %lld) failed: %s. "
+                          "Fix the backup repository and start the app again, or set backup.upgrade_snapshot: false in %s to start it without one",
+                          app->id, (long long) up.job_id, strempty(up.error), berth_conf_path());
+                return -EIO;
+        }
+}
 
 int main(int argc, char *argv[]) {
         _cleanup_(berth_conf_freep) BerthConf *conf = NULL;
@@ -61,6 +101,10 @@ int main(int argc, char *argv[]) {
                  id, app->n_volumes, app->n_volumes == 1 ? "" : "s", rep.volumes_changed, app->n_secrets,
                  app->n_secrets == 1 ? "" : "s", rep.secrets_created, rep.podman_secrets_updated, id,
                  rep.network_created ? " (created)" : "");
+        /* After the directories (the snapshot reads them), before any container:
+         * they are ordered after this unit. Backups are for system apps. */
+        if (scope == SCOPE_SYSTEM && check_upgrade(app, conf, &paths) < 0)
+                goto out;
         ret = 0;
 out:
         diag_clear(&diag);

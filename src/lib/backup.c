@@ -61,6 +61,31 @@ static void warn(BackupResult *r, const char *fmt, ...) {
         va_end(ap);
 }
 
+const char *backup_kind_to_string(BackupKind k) {
+        return k == BACKUP_PRE_UPGRADE ? "pre-upgrade" : "backup";
+}
+
+void backup_close_interrupted_jobs(StateDb *db, const char *app, BackupKind kind, const BackupReporter *rep) {
+        const char *k = backup_kind_to_string(kind);
+
+        for (unsigned i = 0; i < 100; i++) {
+                Job stale = {};
+                int r;
+
+                if (state_db_job_last(db, app, k, JOB_RUNNING, &stale) < 0)
+                        return;
+                reporter_step(rep, 4, "%s job %lld of app '%s' ended without finishing (killed, or the machine went down); recorded as failed",
+                              kind == BACKUP_PRE_UPGRADE ? "Pre-upgrade snapshot" : "Backup", (long long) stale.id, app);
+                r = state_db_job_finish(db, stale.id, JOB_FAILED, 1, NULL,
+                                        kind == BACKUP_PRE_UPGRADE ? "interrupted: berth-prepare ended before it finished the job"
+                                                                   : "interrupted: berth-backup ended before it finished the job",
+                                        NULL);
+                job_done(&stale);
+                if (r < 0)
+                        return;
+        }
+}
+
 static usec_t now_realtime(void) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
@@ -308,7 +333,7 @@ static int ensure_repository(const BackupContext *c, BackupResult *r, bool *ret_
 static bool must_open_first(const BackupContext *c) {
         _cleanup_free_ char *config = NULL;
 
-        if (c->app->backup.quiesce == QUIESCE_STOP || c->app->backup.hooks.n_pre > 0)
+        if (c->kind == BACKUP_SCHEDULED && (c->app->backup.quiesce == QUIESCE_STOP || c->app->backup.hooks.n_pre > 0))
                 return true;
         /* The embedded default is a local path: does it hold a repository yet? */
         return c->repo->is_default &&
@@ -504,7 +529,7 @@ int app_backup(const BackupContext *c, BackupResult *ret) {
         const App *a = c->app;
         BackupArgs args = {};
         BackupResult r = { .status = JOB_SUCCEEDED };
-        bool stopped = false, initialised = false;
+        bool stopped = false, initialised = false, scheduled = c->kind == BACKUP_SCHEDULED;
         size_t cached = SIZE_MAX;
         usec_t t0 = now_realtime();
         int q;
@@ -541,7 +566,7 @@ int app_backup(const BackupContext *c, BackupResult *ret) {
                 goto post;
         }
         if ((q = strv_extend(&args.tags, tag_app)) < 0 || (q = strv_extend(&args.tags, tag_job)) < 0 ||
-            (q = strv_extend(&args.tags, "kind:backup")) < 0)
+            (q = strv_extendf(&args.tags, "kind:%s", backup_kind_to_string(c->kind))) < 0)
                 goto oom;
 
         /* 3. Pre hooks: a failing one aborts the backup. */
@@ -549,7 +574,7 @@ int app_backup(const BackupContext *c, BackupResult *ret) {
                 fail(&r, "the backup was stopped before it began");
                 goto post;
         }
-        if ((q = run_hooks(c, a->backup.hooks.pre, a->backup.hooks.n_pre, "pre", NULL, &r, true)) < 0)
+        if (scheduled && (q = run_hooks(c, a->backup.hooks.pre, a->backup.hooks.n_pre, "pre", NULL, &r, true)) < 0)
                 goto oom;
         if (r.status == JOB_FAILED)
                 goto post;
@@ -557,7 +582,7 @@ int app_backup(const BackupContext *c, BackupResult *ret) {
         /* 4. Quiesce: a running app stops; from here on it is started again
          * whatever happens. An app that is not running (stopped by its
          * administrator) is already quiet, and stays stopped. */
-        if (a->backup.quiesce == QUIESCE_STOP) {
+        if (scheduled && a->backup.quiesce == QUIESCE_STOP) {
                 _cleanup_free_ char *res = NULL;
                 if (!c->bus) {
                         fail(&r, "cannot stop the app for a quiesced backup: no connection to systemd");
@@ -651,17 +676,19 @@ post:
                     (q = strv_extendf(&env, "BERTH_JOB_ID=%lld", (long long) c->job_id)) < 0 ||
                     (q = strv_extendf(&env, "BERTH_SNAPSHOT_ID=%s", strempty(r.snapshot_id))) < 0)
                         goto oom;
-                if ((q = run_hooks(c, a->backup.hooks.post, a->backup.hooks.n_post, "post", env, &r, false)) < 0)
+                if (scheduled && (q = run_hooks(c, a->backup.hooks.post, a->backup.hooks.n_post, "post", env, &r, false)) < 0)
                         goto oom;
         }
 
         /* 9. Retention, and prune on its cadence, only after a good snapshot.
          * restic keeps a snapshot that any rule keeps: with no more snapshots
          * than keep-last, forget can remove nothing and is not run (it would
-         * open the repository, and lock it exclusively for every other app). */
-        if (r.snapshot_id && r.status != JOB_FAILED && stop_requested())
+         * open the repository, and lock it exclusively for every other app).
+         * A pre-upgrade snapshot has none of its own: the app's next
+         * scheduled backup applies the retention to it like to any other. */
+        if (scheduled && r.snapshot_id && r.status != JOB_FAILED && stop_requested())
                 warn(&r, "retention not applied: the backup was stopped");
-        else if (r.snapshot_id && r.status != JOB_FAILED) {
+        else if (scheduled && r.snapshot_id && r.status != JOB_FAILED) {
                 ResticResult res;
                 _cleanup_free_ char *err = NULL, *last = NULL;
 

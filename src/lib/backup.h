@@ -23,6 +23,19 @@ typedef struct BackupReporter {
 /* One formatted line to the reporter's step callback (rep may be NULL). */
 void reporter_step(const BackupReporter *rep, int level, const char *fmt, ...) _printf_(3, 4);
 
+/* What a job of this flow is. A pre-upgrade snapshot (berth-prepare, when the
+ * manifest changed) is the app's data as it is, before the changed manifest
+ * first runs: its containers are stopped (they start after prepare), so it
+ * has no hooks, no quiesce and no retention of its own; restic tags it
+ * kind:pre-upgrade. */
+typedef enum BackupKind {
+        BACKUP_SCHEDULED,     /* "backup": the timer's or `berth backup` */
+        BACKUP_PRE_UPGRADE,   /* "pre-upgrade" */
+} BackupKind;
+
+/* The job kind (state database, restic's kind: tag). */
+const char *backup_kind_to_string(BackupKind k);
+
 typedef struct BackupContext {
         const App *app;
         const BerthPaths *paths;
@@ -34,6 +47,7 @@ typedef struct BackupContext {
         int64_t job_id;
         const char *host;
         const BackupReporter *reporter;
+        BackupKind kind;
 } BackupContext;
 
 typedef struct BackupResult {
@@ -48,6 +62,12 @@ void backup_result_done(BackupResult *r);
 /* Always fills *ret (status FAILED with an error on failure); returns 0, or
  * -ENOMEM. */
 int app_backup(const BackupContext *ctx, BackupResult *ret);
+
+/* Jobs of this kind of the app still "running" lost their process (killed at
+ * the end of a stop timeout, a power cut): recorded as failed, each reported
+ * through rep, so that they do not stay running for ever in the history. The
+ * caller makes sure no job of that kind of the app runs (it holds the lock). */
+void backup_close_interrupted_jobs(StateDb *db, const char *app, BackupKind kind, const BackupReporter *rep);
 
 /* The paths a backup of the app covers: its volumes with backup: true, its
  * secrets directory, and the snapshot index (written by app_backup). */

@@ -30,12 +30,13 @@ static BerthConf *conf_new(void) {
                 return NULL;
         c->prune_interval = 7ULL * 86400ULL * USEC_PER_SEC;
         c->lock_retries = 5;
+        c->upgrade_snapshot = true;
         return c;
 }
 
 static int conf_from_tree(BerthConf *c, const Node *root, Diagnostics *d) {
         static const char *const top[] = { "host_paths", "backup", "notify", "metrics", NULL };
-        static const char *const backup_keys[] = { "repository", "password_file", "environment_file", "prune_interval", "lock_retries", NULL };
+        static const char *const backup_keys[] = { "repository", "password_file", "environment_file", "prune_interval", "lock_retries", "upgrade_snapshot", NULL };
         static const char *const notify_keys[] = { "command", NULL };
         static const char *const metrics_keys[] = { "textfile", NULL };
         const Node *n, *b;
@@ -87,6 +88,8 @@ static int conf_from_tree(BerthConf *c, const Node *root, Diagnostics *d) {
                         if (schema_uint(d, n, "backup.lock_retries", 0, 100, &v) >= 0)
                                 c->lock_retries = (unsigned) v;
                 }
+                if ((n = node_get(b, "upgrade_snapshot")))
+                        (void) schema_bool(d, n, "backup.upgrade_snapshot", &c->upgrade_snapshot);
                 if (c->repository && !c->password_file && !streq(c->repository, BERTH_DEFAULT_REPOSITORY))
                         diag_add(d, &b->pos, "backup.repository is set without backup.password_file, expected the file holding that repository's password");
         }

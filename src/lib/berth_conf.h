@@ -17,6 +17,7 @@ typedef struct BerthConf {
         char *environment_file;  /* KEY=VALUE lines for the restic backend (S3 keys...) */
         usec_t prune_interval;   /* restic prune at most this often; default 7d */
         unsigned lock_retries;   /* restic "repository locked" (exit 11) retries */
+        bool upgrade_snapshot;   /* snapshot an app before a changed manifest first runs; default true */
         char **notify_command;   /* run by berth-notify@ on a failed job */
         char *metrics_textfile;  /* node-exporter textfile; NULL: default path */
 } BerthConf;

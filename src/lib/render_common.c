@@ -133,7 +133,8 @@ static int render_prepare(const App *a, const RenderOptions *o, UnitSet *s) {
         if (o->paths->scope == SCOPE_SYSTEM) {
                 if ((r = unit_file_comment(u, "Unit", "An interrupted restore is finished or undone before the app's data is touched.")) < 0 ||
                     (r = unit_file_add_raw(u, "Unit", "Wants", "berth-recover.service")) < 0 ||
-                    (r = unit_file_add_raw(u, "Unit", "After", "berth-recover.service")) < 0)
+                    (r = unit_file_add_raw(u, "Unit", "After", "berth-recover.service")) < 0 ||
+                    (r = render_wants_network(u, o, "When the manifest changed, the pre-upgrade snapshot may go to a remote repository.")) < 0)
                         return r;
         }
         if ((r = add_requires_mounts(u, a, o)) < 0)
@@ -141,6 +142,11 @@ static int render_prepare(const App *a, const RenderOptions *o, UnitSet *s) {
         if ((r = add_slice(u, a, "Service")) < 0 ||
             (r = unit_file_add_raw(u, "Service", "Type", "oneshot")) < 0 ||
             (r = unit_file_add_raw(u, "Service", "RemainAfterExit", "yes")) < 0)
+                return r;
+        if (o->paths->scope == SCOPE_SYSTEM &&
+            ((r = unit_file_comment(u, "Service", "restic's index cache, for the pre-upgrade snapshot (a unit has no $HOME).")) < 0 ||
+             (r = unit_file_add_raw(u, "Service", "CacheDirectory", "berth/restic")) < 0 ||
+             (r = unit_file_add_raw(u, "Service", "Environment", "RESTIC_CACHE_DIR=/var/cache/berth/restic")) < 0))
                 return r;
         if ((r = strv_extend(&argv, helper)) < 0 ||
             (o->paths->scope == SCOPE_USER && (r = strv_extend(&argv, "--user")) < 0) ||
