@@ -418,7 +418,7 @@ static int own_snapshot(const BackupContext *c, const BackupArgs *args, Snapshot
         if (!snapshot_id_full(id))
                 return -EOPNOTSUPP; /* restic < 0.17: a short id only */
         if (!(s.id = strdup(id)) || !(s.short_id = strndup(id, 8)) || !(s.app = strdup(c->app->id)) ||
-            !(s.host = strdup(c->host)) || !(s.kind = strdup("backup")) || !(s.tags = strv_copy(args->tags)) ||
+            !(s.host = strdup(c->host)) || !(s.kind = strdup(backup_kind_to_string(c->kind))) || !(s.tags = strv_copy(args->tags)) ||
             !(s.paths = strv_copy(args->paths)))
                 return -ENOMEM;
         strv_sort(s.paths); /* as restic stores them */

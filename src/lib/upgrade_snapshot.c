@@ -2,10 +2,9 @@
 #include <sodium.h>
 #include <unistd.h>
 
-#include "fs_util.h"
+#include "app_source.h"
 #include "restic.h"
 #include "state_db.h"
-#include "strv.h"
 #include "upgrade_snapshot.h"
 #include "yaml_tree.h"
 
@@ -15,28 +14,88 @@ void upgrade_result_done(UpgradeResult *r) {
         *r = (UpgradeResult) {};
 }
 
-int manifest_digest(const App *a, char ret[static MANIFEST_DIGEST_SIZE]) {
+/* A tag and a length, then the length's bytes at s (none for a count: s NULL). */
+static void hash_bytes(crypto_hash_sha256_state *st, char tag, const char *s, size_t len) {
+        uint64_t l = len;
+        crypto_hash_sha256_update(st, (const unsigned char *) &tag, 1);
+        crypto_hash_sha256_update(st, (const unsigned char *) &l, sizeof(l));
+        if (s)
+                crypto_hash_sha256_update(st, (const unsigned char *) s, len);
+}
+
+typedef struct Entry {
+        const Node *key, *value;
+} Entry;
+
+static int entry_compare(const void *x, const void *y) {
+        const Node *a = ((const Entry *) x)->key, *b = ((const Entry *) y)->key;
+        int c = memcmp(a->value, b->value, MIN(a->value_len, b->value_len));
+        return c != 0 ? c : (a->value_len > b->value_len) - (a->value_len < b->value_len);
+}
+
+/* Top-level keys that do not change what runs against the app's data. */
+static bool key_ignored(const Node *k) {
+        static const char *const ignored[] = { "name", "description", "enabled", "backup", "migrate" };
+        for (size_t i = 0; i < ELEMENTSOF(ignored); i++)
+                if (node_key_equal(k, ignored[i], strlen(ignored[i])))
+                        return true;
+        return false;
+}
+
+/* Each node with its type and length: no two different trees give the same
+ * bytes. Mapping keys are taken sorted (their order means nothing). */
+static int hash_node(crypto_hash_sha256_state *st, const Node *n, bool top) {
+        switch (n->type) {
+        case NODE_SCALAR:
+                hash_bytes(st, n->plain ? 'p' : 'q', n->value, n->value_len);
+                return 0;
+        case NODE_SEQUENCE:
+                hash_bytes(st, 'L', NULL, n->n);
+                for (size_t i = 0; i < n->n; i++) {
+                        int r = hash_node(st, n->items[i], false);
+                        if (r < 0)
+                                return r;
+                }
+                return 0;
+        case NODE_MAPPING: {
+                _cleanup_free_ Entry *e = NULL;
+                size_t k = 0;
+
+                if (n->n > 0 && !(e = calloc(n->n, sizeof(Entry))))
+                        return -ENOMEM;
+                for (size_t i = 0; i < n->n; i++)
+                        if (!top || !key_ignored(n->keys[i]))
+                                e[k++] = (Entry) { n->keys[i], n->items[i] };
+                if (k > 0)
+                        qsort(e, k, sizeof(Entry), entry_compare);
+                hash_bytes(st, 'M', NULL, k);
+                for (size_t i = 0; i < k; i++) {
+                        int r;
+                        hash_bytes(st, 'k', e[i].key->value, e[i].key->value_len);
+                        if ((r = hash_node(st, e[i].value, false)) < 0)
+                                return r;
+                }
+                return 0;
+        }
+        }
+        return -EINVAL;
+}
+
+int manifest_digest(const App *a, char ret[static MANIFEST_DIGEST_SIZE], Diagnostics *diag) {
+        _cleanup_(yaml_doc_freep) YamlDoc *doc = NULL;
+        AppSource src = { .id = a->id, .path = a->source_path, .dropins = a->dropin_paths };
         unsigned char h[crypto_hash_sha256_BYTES];
         crypto_hash_sha256_state st;
-        size_t n = strv_length(a->dropin_paths);
+        int r;
 
         if (!a->source_path)
                 return -EINVAL;
+        r = app_source_load(&src, &doc, diag);
+        if (r < 0)
+                return r;
         crypto_hash_sha256_init(&st);
-        for (size_t i = 0; i <= n; i++) {
-                _cleanup_free_ char *text = NULL;
-                char head[32];
-                size_t len;
-                int r;
-
-                r = read_file(i == 0 ? a->source_path : a->dropin_paths[i - 1], YAML_MAX_FILE_SIZE, &text, &len);
-                if (r < 0)
-                        return r;
-                /* The length first: moving bytes from one file to the next is a change. */
-                int k = snprintf(head, sizeof(head), "%zu\n", len);
-                crypto_hash_sha256_update(&st, (const unsigned char *) head, (unsigned long long) k);
-                crypto_hash_sha256_update(&st, (const unsigned char *) text, len);
-        }
+        if (doc->root && (r = hash_node(&st, doc->root, true)) < 0)
+                return r;
         crypto_hash_sha256_final(&st, h);
         sodium_bin2hex(ret, MANIFEST_DIGEST_SIZE, h, sizeof(h));
         return 0;
@@ -112,9 +171,19 @@ int app_upgrade_check(const App *a, const BerthConf *conf, const BerthPaths *pat
         *ret = (UpgradeResult) {};
         if (!dbpath)
                 return -ENOMEM;
-        r = manifest_digest(a, digest);
-        if (r < 0)
-                return fail_errno(ret, r, "cannot read the manifest", a->source_path);
+        {
+                Diagnostics diag = {};
+                r = manifest_digest(a, digest, &diag);
+                if (r < 0 && diag.n > 0) {
+                        /* The manifest changed (or went) since it was loaded: say where. */
+                        _cleanup_free_ char *what = diag_format(&diag.items[0]);
+                        if (asprintf(&ret->error, "cannot read the manifest again: %s", strempty(what)) < 0)
+                                ret->error = NULL;
+                }
+                diag_clear(&diag);
+                if (r < 0)
+                        return fail_errno(ret, r, "cannot read the manifest", a->source_path);
+        }
         r = state_db_open(dbpath, false, &db);
         if (r < 0)
                 return fail_errno(ret, r, "cannot open the state database", dbpath);

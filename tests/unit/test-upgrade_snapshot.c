@@ -72,28 +72,64 @@ static char *recorded(const BerthPaths *paths) {
         return state_db_manifest_hash_get(db, "notes", &h, NULL) < 0 ? NULL : h;
 }
 
-TEST(test_digest) {
+static void digest_of(const char *manifest, const char *dropin, char ret[static MANIFEST_DIGEST_SIZE]) {
         _cleanup_(app_freep) App *a = app_new();
-        char d1[MANIFEST_DIGEST_SIZE], d2[MANIFEST_DIGEST_SIZE], d3[MANIFEST_DIGEST_SIZE];
 
-        test_write(tmp, "apps/notes.yaml", "schema: 1\nid: notes\n");
-        test_write(tmp, "apps/notes.yaml.d/10-env.yaml", "name: Notes\n");
-        ASSERT_OK(manifest_digest(a, d1));
-        ASSERT_EQ(strlen(d1), 64);
-        ASSERT_EQ(strspn(d1, "0123456789abcdef"), 64);
-        ASSERT_OK(manifest_digest(a, d2));
-        ASSERT_STREQ(d1, d2);
+        test_write(tmp, "apps/notes.yaml", manifest);
+        test_write(tmp, "apps/notes.yaml.d/10-env.yaml", dropin);
+        Diagnostics d = {};
 
-        /* The same bytes, split differently between the two files: a change. */
-        test_write(tmp, "apps/notes.yaml", "schema: 1\nid: notes\nname: Notes\n");
-        test_write(tmp, "apps/notes.yaml.d/10-env.yaml", "");
-        ASSERT_OK(manifest_digest(a, d3));
-        ASSERT(!streq(d1, d3));
+        ASSERT_OK(manifest_digest(a, ret, &d));
+        ASSERT_EQ(d.n, 0);
+        ASSERT_EQ(strlen(ret), 64);
+        ASSERT_EQ(strspn(ret, "0123456789abcdef"), 64);
+}
+
+#define BASE "schema: 1\nname: Notes\ncontainers:\n  app:\n    image: localhost/notes:1\n    environment: {A: \"1\", B: \"2\"}\n"
+
+TEST(test_digest) {
+        static const struct {
+                const char *manifest, *dropin;
+                bool same; /* as BASE with an empty drop-in */
+        } cases[] = {
+                { BASE, "", true },
+                /* layout, comments, key order, flow or block style: the same tree */
+                { "# notes\nschema: 1\nname: Notes\ncontainers:\n  app:\n    environment:\n      B: \"2\"\n      A: \"1\"\n    image: localhost/notes:1   # pinned\n", "", true },
+                /* what does not run against the data */
+                { BASE "description: Notes, renamed\nenabled: false\n", "name: Other\n", true },
+                { BASE "backup: {schedule: daily, retention: {last: 3}}\n", "backup: {quiesce: stop}\n", true },
+                { BASE "migrate: {hooks: {post: [{container: app, exec: [\"true\"]}]}}\n", "", true },
+                /* what does */
+                { BASE, "containers: {app: {environment: {A: \"3\"}}}\n", false },
+                { BASE, "containers: {app: {image: localhost/notes:2}}\n", false },
+                { BASE "version: \"2\"\n", "", false },
+                { BASE "volumes: {data: {}}\n", "", false },
+                { BASE, "containers: {app: {command: [\"run\"]}}\n", false },
+                /* a plain and a quoted scalar are different values */
+                { "schema: 1\nname: Notes\ncontainers:\n  app:\n    image: localhost/notes:1\n    environment: {A: \"1\", B: 2}\n", "", false },
+        };
+        char base[MANIFEST_DIGEST_SIZE], d[MANIFEST_DIGEST_SIZE];
+
+        digest_of(BASE, "", base);
+        digest_of(BASE, "", d);
+        ASSERT_STREQ(base, d);
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                digest_of(cases[i].manifest, cases[i].dropin, d);
+                if (streq(d, base) != cases[i].same)
+                        test_fail(__FILE__, __LINE__, "case %zu: digest %s the base's, expected %s", i,
+                                  streq(d, base) ? "equals" : "differs from", cases[i].same ? "equal" : "different");
+        }
 
         /* A drop-in that went away cannot be read: an error, not a digest. */
-        free(a->dropin_paths[0]);
-        a->dropin_paths[0] = path_in("apps/notes.yaml.d/99-gone.yaml");
-        ASSERT_ERR(manifest_digest(a, d3), ENOENT);
+        {
+                _cleanup_(app_freep) App *a = app_new();
+                free(a->dropin_paths[0]);
+                a->dropin_paths[0] = path_in("apps/notes.yaml.d/99-gone.yaml");
+                Diagnostics diag = {};
+                ASSERT(manifest_digest(a, d, &diag) < 0);
+                ASSERT(diag.n >= 1);
+                diag_clear(&diag);
+        }
 }
 
 TEST(test_outcomes) {
@@ -110,7 +146,7 @@ TEST(test_outcomes) {
                 _cleanup_free_ char *appdir = path_in("state/apps/notes");
                 ASSERT_OK(mkdir_p(appdir, 0755));
         }
-        test_write(tmp, "apps/notes.yaml", "schema: 1\nid: notes\n");
+        test_write(tmp, "apps/notes.yaml", BASE);
         test_write(tmp, "apps/notes.yaml.d/10-env.yaml", "name: Notes\n");
 
         /* First start: recorded, no job, no repository made. */
@@ -123,14 +159,17 @@ TEST(test_outcomes) {
                 ASSERT(access(config, F_OK) < 0);
         }
 
-        /* Started again, nothing changed. */
+        /* Started again, nothing changed; then only its backup policy did. */
         ASSERT_EQ(check(a, conf, &paths, &r), UPGRADE_UNCHANGED);
         ASSERT_EQ(r.job_id, 0);
+        upgrade_result_done(&r);
+        test_write(tmp, "apps/notes.yaml.d/10-env.yaml", "name: Notes\nbackup: {schedule: hourly}\n");
+        ASSERT_EQ(check(a, conf, &paths, &r), UPGRADE_UNCHANGED);
         upgrade_result_done(&r);
 
         /* Changed: the default repository is made, the snapshot saved and
          * cached with its kind, the job succeeded, the new manifest recorded. */
-        test_write(tmp, "apps/notes.yaml.d/10-env.yaml", "name: Notes 2\n");
+        test_write(tmp, "apps/notes.yaml.d/10-env.yaml", "containers: {app: {environment: {A: \"2\"}}}\n");
         ASSERT_EQ(check(a, conf, &paths, &r), UPGRADE_SNAPSHOT_SAVED);
         ASSERT(r.job_id > 0);
         ASSERT(r.snapshot_id && strlen(r.snapshot_id) == 64);
@@ -162,6 +201,28 @@ TEST(test_outcomes) {
         ASSERT_EQ(check(a, conf, &paths, &r), UPGRADE_UNCHANGED);
         upgrade_result_done(&r);
 
+        /* Changed again: a second snapshot into the repository that exists now,
+         * which the cache learns from restic's summary, kind and all. */
+        test_write(tmp, "apps/notes.yaml.d/10-env.yaml", "containers: {app: {environment: {A: \"2b\"}}}\n");
+        ASSERT_EQ(check(a, conf, &paths, &r), UPGRADE_SNAPSHOT_SAVED);
+        {
+                _cleanup_(state_db_closep) StateDb *db = NULL;
+                _cleanup_free_ char *dbpath = state_db_path(state);
+                SnapshotInfo *snaps = NULL;
+                size_t n = 0;
+
+                ASSERT_OK(state_db_open(dbpath, true, &db));
+                ASSERT_OK(state_db_snapshots_list(db, "notes", &snaps, &n));
+                ASSERT_EQ(n, 2);
+                for (size_t i = 0; i < n; i++)
+                        ASSERT_STREQ(snaps[i].kind, "pre-upgrade");
+                snapshot_infos_free(snaps, n);
+        }
+        upgrade_result_done(&r);
+        free(h2);
+        h2 = NULL;
+        ASSERT((h2 = recorded(&paths)));
+
         /* Changed, and the repository cannot be opened: failed, named, the job
          * failed, the change not recorded, and the next start tries again. */
         test_write(tmp, "restic-password", "secret\n");
@@ -172,7 +233,7 @@ TEST(test_outcomes) {
                         abort();
                 broken = conf_with(text);
         }
-        test_write(tmp, "apps/notes.yaml.d/10-env.yaml", "name: Notes 3\n");
+        test_write(tmp, "apps/notes.yaml.d/10-env.yaml", "containers: {app: {environment: {A: \"3\"}}}\n");
         ASSERT_EQ(check(a, broken, &paths, &r), UPGRADE_SNAPSHOT_FAILED);
         ASSERT(r.job_id > 0);
         ASSERT(!r.snapshot_id);
@@ -204,11 +265,16 @@ TEST(test_outcomes) {
         ASSERT_EQ(check(a, conf, &paths, &r), UPGRADE_UNCHANGED);
         upgrade_result_done(&r);
 
-        /* A manifest that cannot be read: an error that names it. */
+        /* A drop-in, then the manifest, gone since it was loaded: errors that name them. */
+        free(a->dropin_paths[0]);
+        a->dropin_paths[0] = path_in("apps/notes.yaml.d/99-gone.yaml");
+        ASSERT(app_upgrade_check(a, conf, &paths, &reporter, &r) < 0);
+        ASSERT(r.error && startswith(r.error, "cannot read the manifest again: ") && strstr(r.error, "99-gone.yaml"));
+        upgrade_result_done(&r);
         free(a->source_path);
         a->source_path = path_in("apps/gone.yaml");
         ASSERT_ERR(app_upgrade_check(a, conf, &paths, &reporter, &r), ENOENT);
-        ASSERT(r.error && strstr(r.error, "apps/gone.yaml"));
+        ASSERT(r.error && startswith(r.error, "cannot read the manifest '") && strstr(r.error, "apps/gone.yaml': No such file or directory"));
         upgrade_result_done(&r);
 }
 
