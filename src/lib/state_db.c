@@ -63,7 +63,7 @@ static const char *const migrations[] = {
 
 /* SQLite result → -errno. The OS error behind an I/O or open failure wins
  * when SQLite kept one. -EPROTO is reserved for "schema newer than this code". */
-int sqlite_errno(sqlite3 *db, int rc) {
+static int sqlite_errno(sqlite3 *db, int rc) {
         int sys = db ? sqlite3_system_errno(db) : 0;
 
         switch (rc & 0xff) {
@@ -121,14 +121,79 @@ int sql_prepare(StateDb *db, const char *sql, sqlite3_stmt **ret) {
         return rc == SQLITE_OK ? 0 : sqlite_errno(db->db, rc);
 }
 
-int sql_bind_text(StateDb *db, sqlite3_stmt *s, int i, const char *v) {
-        int rc = v ? sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(s, i);
+static int bind_arg(StateDb *db, sqlite3_stmt *s, int i, const SqlArg *a) {
+        int rc;
+
+        if (!a->is_text)
+                rc = sqlite3_bind_int64(s, i, a->int64);
+        else if (a->text)
+                rc = sqlite3_bind_text(s, i, a->text, -1, SQLITE_TRANSIENT);
+        else
+                rc = sqlite3_bind_null(s, i);
         return rc == SQLITE_OK ? 0 : sqlite_errno(db->db, rc);
 }
 
-int sql_bind_int64(StateDb *db, sqlite3_stmt *s, int i, int64_t v) {
-        int rc = sqlite3_bind_int64(s, i, v);
-        return rc == SQLITE_OK ? 0 : sqlite_errno(db->db, rc);
+int sql_bind_args(StateDb *db, sqlite3_stmt *s, const SqlArg *args, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                int r = bind_arg(db, s, (int) i + 1, &args[i]);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int sql_query_args(StateDb *db, const char *sql, sqlite3_stmt **ret, const SqlArg *args, size_t n) {
+        _cleanup_stmt_ sqlite3_stmt *s = NULL;
+        int r;
+
+        r = sql_prepare(db, sql, &s);
+        if (r < 0)
+                return r;
+        r = sql_bind_args(db, s, args, n);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+int sql_query_row_args(StateDb *db, const char *sql, sqlite3_stmt **ret, const SqlArg *args, size_t n) {
+        _cleanup_stmt_ sqlite3_stmt *s = NULL;
+        int r;
+
+        r = sql_query_args(db, sql, &s, args, n);
+        if (r < 0)
+                return r;
+        r = sql_step_first(db, s, -ENOENT);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+int sql_run_args(StateDb *db, const char *sql, const SqlArg *args, size_t n) {
+        _cleanup_stmt_ sqlite3_stmt *s = NULL;
+        int r;
+
+        r = sql_query_args(db, sql, &s, args, n);
+        if (r < 0)
+                return r;
+        return sql_step_done(db, s);
+}
+
+int sql_step_row(StateDb *db, sqlite3_stmt *s) {
+        int rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW)
+                return 1;
+        if (rc == SQLITE_DONE)
+                return 0;
+        return sqlite_errno(db->db, rc);
+}
+
+int sql_step_first(StateDb *db, sqlite3_stmt *s, int if_none) {
+        int r = sql_step_row(db, s);
+        if (r < 0)
+                return r;
+        return r > 0 ? 0 : if_none;
 }
 
 int sql_step_done(StateDb *db, sqlite3_stmt *s) {
@@ -140,9 +205,49 @@ int sql_step_done(StateDb *db, sqlite3_stmt *s) {
         return sqlite_errno(db->db, rc);
 }
 
+int sql_collect(StateDb *db, sqlite3_stmt *s, size_t row_size, sql_row_read_t read_row, sql_rows_free_t free_rows,
+                void **ret, size_t *ret_n) {
+        char *list = NULL;
+        size_t n = 0, allocated = 0;
+        int r;
+
+        while ((r = sql_step_row(db, s)) > 0) {
+                if (n == allocated) {
+                        size_t m = allocated ? allocated * 2 : 16;
+                        char *l = reallocarray(list, m, row_size);
+                        if (!l) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        list = l;
+                        allocated = m;
+                }
+                r = read_row(s, list + n * row_size);
+                if (r < 0)
+                        break;
+                n++;
+        }
+        if (r < 0) {
+                free_rows(list, n);
+                return r;
+        }
+        *ret = list;
+        *ret_n = n;
+        return 0;
+}
+
 int sql_exec(StateDb *db, const char *sql) {
         int rc = sqlite3_exec(db->db, sql, NULL, NULL, NULL);
         return rc == SQLITE_OK ? 0 : sqlite_errno(db->db, rc);
+}
+
+int sql_begin(StateDb *db) {
+        return sql_exec(db, "BEGIN IMMEDIATE");
+}
+
+int sql_commit(StateDb *db) {
+        int r = sql_exec(db, "COMMIT");
+        return r < 0 ? sql_rollback(db, r) : 0;
 }
 
 int sql_rollback(StateDb *db, int r) {
@@ -169,14 +274,14 @@ int sql_column_strdup(sqlite3_stmt *s, int i, char **ret) {
 
 static int pragma_int(StateDb *db, const char *sql, int *ret) {
         _cleanup_stmt_ sqlite3_stmt *s = NULL;
-        int r, rc;
+        int r;
 
         r = sql_prepare(db, sql, &s);
         if (r < 0)
                 return r;
-        rc = sqlite3_step(s);
-        if (rc != SQLITE_ROW)
-                return rc == SQLITE_DONE ? -EBADMSG : sqlite_errno(db->db, rc);
+        r = sql_step_first(db, s, -EBADMSG);
+        if (r < 0)
+                return r;
         *ret = sqlite3_column_int(s, 0);
         return 0;
 }
@@ -189,7 +294,7 @@ static int migrate(StateDb *db) {
                 /* IMMEDIATE: two processes opening a fresh file at once must not
                  * both apply the same step; the second one waits, then sees the
                  * new version. */
-                r = sql_exec(db, "BEGIN IMMEDIATE");
+                r = sql_begin(db);
                 if (r < 0)
                         return r;
                 r = pragma_int(db, "PRAGMA user_version", &v);
@@ -197,10 +302,8 @@ static int migrate(StateDb *db) {
                         return sql_rollback(db, r);
                 if (v > STATE_DB_SCHEMA_VERSION || v < 0)
                         return sql_rollback(db, -EPROTO);
-                if (v == STATE_DB_SCHEMA_VERSION) {
-                        r = sql_exec(db, "COMMIT");
-                        return r < 0 ? sql_rollback(db, r) : 0;
-                }
+                if (v == STATE_DB_SCHEMA_VERSION)
+                        return sql_commit(db);
 
                 r = sql_exec(db, migrations[v]);
                 if (r < 0)
@@ -210,9 +313,9 @@ static int migrate(StateDb *db) {
                 r = sql_exec(db, bump);
                 if (r < 0)
                         return sql_rollback(db, r);
-                r = sql_exec(db, "COMMIT");
+                r = sql_commit(db);
                 if (r < 0)
-                        return sql_rollback(db, r);
+                        return r;
         }
 }
 

@@ -46,7 +46,8 @@ void jobs_free(Job *j, size_t n) {
 
 #define JOB_COLUMNS "id, app, kind, status, started_at, finished_at, exit_code, stats_json, error, invocation_id, snapshot_id"
 
-static int job_from_row(sqlite3_stmt *s, Job *ret) {
+/* Reads one row of JOB_COLUMNS into *ret, a Job. */
+static int job_from_row(sqlite3_stmt *s, void *ret) {
         _cleanup_(job_done) Job j = {};
         const unsigned char *status;
         int st, r;
@@ -71,35 +72,39 @@ static int job_from_row(sqlite3_stmt *s, Job *ret) {
         if (!j.app || !j.kind)
                 return -EBADMSG;
 
-        *ret = j;
+        *(Job *) ret = j;
         j = (Job) {};
         return 0;
 }
 
+static void job_rows_free(void *rows, size_t n) {
+        jobs_free(rows, n);
+}
+
 int state_db_job_begin(StateDb *db, const char *app, const char *kind, const char *invocation_id, int64_t *ret_id) {
         _cleanup_stmt_ sqlite3_stmt *s = NULL;
+        int64_t id;
         int r;
 
         if (!db || isempty(app) || isempty(kind))
                 return -EINVAL;
 
-        r = sql_prepare(db, "INSERT INTO jobs (app, kind, status, started_at, invocation_id) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id", &s);
+        r = sql_query(db, "INSERT INTO jobs (app, kind, status, started_at, invocation_id) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id", &s,
+                      SQL_TEXT(app),
+                      SQL_TEXT(kind),
+                      SQL_TEXT(job_status_to_string(JOB_RUNNING)),
+                      SQL_INT((int64_t) now_usec()),
+                      SQL_TEXT(isempty(invocation_id) ? NULL : invocation_id));
         if (r < 0)
-                return r;
-        if ((r = sql_bind_text(db, s, 1, app)) < 0 ||
-            (r = sql_bind_text(db, s, 2, kind)) < 0 ||
-            (r = sql_bind_text(db, s, 3, job_status_to_string(JOB_RUNNING))) < 0 ||
-            (r = sql_bind_int64(db, s, 4, (int64_t) now_usec())) < 0 ||
-            (r = sql_bind_text(db, s, 5, isempty(invocation_id) ? NULL : invocation_id)) < 0)
                 return r;
 
         /* RETURNING gives the id from this very statement (no
          * last_insert_rowid() race with other statements on the handle); the
          * row is committed when the statement completes. */
-        r = sqlite3_step(s);
-        if (r != SQLITE_ROW)
-                return r == SQLITE_DONE ? -EIO : sqlite_errno(db->db, r);
-        int64_t id = sqlite3_column_int64(s, 0);
+        r = sql_step_first(db, s, -EIO);
+        if (r < 0)
+                return r;
+        id = sqlite3_column_int64(s, 0);
         r = sql_step_done(db, s);
         if (r < 0)
                 return r;
@@ -123,8 +128,8 @@ static int validate_stats(const char *stats_json) {
 
 int state_db_job_finish(StateDb *db, int64_t id, JobStatus status, int exit_code, const char *stats_json,
                         const char *error, const char *snapshot_id) {
-        _cleanup_stmt_ sqlite3_stmt *s = NULL, *q = NULL;
-        int r, rc;
+        _cleanup_stmt_ sqlite3_stmt *q = NULL;
+        int r;
 
         if (!db || id <= 0 || status <= JOB_RUNNING || status >= _JOB_STATUS_MAX)
                 return -EINVAL;
@@ -132,156 +137,100 @@ int state_db_job_finish(StateDb *db, int64_t id, JobStatus status, int exit_code
         if (r < 0)
                 return r;
 
-        r = sql_exec(db, "BEGIN IMMEDIATE");
+        r = sql_begin(db);
         if (r < 0)
                 return r;
 
-        r = sql_prepare(db, "UPDATE jobs SET status = ?2, finished_at = ?3, exit_code = ?4, stats_json = ?5, error = ?6, snapshot_id = ?7 "
-                        "WHERE id = ?1 AND status = ?8", &s);
-        if (r < 0)
-                return sql_rollback(db, r);
-        if ((r = sql_bind_int64(db, s, 1, id)) < 0 ||
-            (r = sql_bind_text(db, s, 2, job_status_to_string(status))) < 0 ||
-            (r = sql_bind_int64(db, s, 3, (int64_t) now_usec())) < 0 ||
-            (r = sql_bind_int64(db, s, 4, exit_code)) < 0 ||
-            (r = sql_bind_text(db, s, 5, stats_json)) < 0 ||
-            (r = sql_bind_text(db, s, 6, isempty(error) ? NULL : error)) < 0 ||
-            (r = sql_bind_text(db, s, 7, isempty(snapshot_id) ? NULL : snapshot_id)) < 0 ||
-            (r = sql_bind_text(db, s, 8, job_status_to_string(JOB_RUNNING))) < 0)
-                return sql_rollback(db, r);
-        r = sql_step_done(db, s);
+        r = sql_run(db, "UPDATE jobs SET status = ?2, finished_at = ?3, exit_code = ?4, stats_json = ?5, error = ?6, snapshot_id = ?7 "
+                        "WHERE id = ?1 AND status = ?8",
+                    SQL_INT(id),
+                    SQL_TEXT(job_status_to_string(status)),
+                    SQL_INT((int64_t) now_usec()),
+                    SQL_INT(exit_code),
+                    SQL_TEXT(stats_json),
+                    SQL_TEXT(isempty(error) ? NULL : error),
+                    SQL_TEXT(isempty(snapshot_id) ? NULL : snapshot_id),
+                    SQL_TEXT(job_status_to_string(JOB_RUNNING)));
         if (r < 0)
                 return sql_rollback(db, r);
 
         if (sqlite3_changes(db->db) == 0) {
-                /* Not running: unknown, or finished already (a job's result is
-                 * written once). */
-                r = sql_prepare(db, "SELECT 1 FROM jobs WHERE id = ?1", &q);
-                if (r < 0)
-                        return sql_rollback(db, r);
-                if ((r = sql_bind_int64(db, q, 1, id)) < 0)
-                        return sql_rollback(db, r);
-                rc = sqlite3_step(q);
-                if (rc == SQLITE_ROW)
-                        return sql_rollback(db, -EALREADY);
-                return sql_rollback(db, rc == SQLITE_DONE ? -ENOENT : sqlite_errno(db->db, rc));
+                /* Not running: unknown (-ENOENT from the lookup), or finished
+                 * already (a job's result is written once). */
+                r = sql_query_row(db, "SELECT 1 FROM jobs WHERE id = ?1", &q, SQL_INT(id));
+                return sql_rollback(db, r < 0 ? r : -EALREADY);
         }
 
-        r = sql_exec(db, "COMMIT");
-        if (r < 0)
-                return sql_rollback(db, r);
-        return 0;
+        return sql_commit(db);
 }
 
 int state_db_job_get(StateDb *db, int64_t id, Job *ret) {
         _cleanup_stmt_ sqlite3_stmt *s = NULL;
-        int r, rc;
+        int r;
 
         if (!db || !ret)
                 return -EINVAL;
-        r = sql_prepare(db, "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?1", &s);
+        r = sql_query_row(db, "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?1", &s, SQL_INT(id));
         if (r < 0)
                 return r;
-        if ((r = sql_bind_int64(db, s, 1, id)) < 0)
-                return r;
-        rc = sqlite3_step(s);
-        if (rc == SQLITE_DONE)
-                return -ENOENT;
-        if (rc != SQLITE_ROW)
-                return sqlite_errno(db->db, rc);
         return job_from_row(s, ret);
-}
-
-/* Collects every row of a prepared job query. */
-static int jobs_collect(StateDb *db, sqlite3_stmt *s, Job **ret, size_t *ret_n) {
-        Job *list = NULL;
-        size_t n = 0, allocated = 0;
-        int r, rc;
-
-        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-                if (n == allocated) {
-                        size_t m = allocated ? allocated * 2 : 16;
-                        Job *l = reallocarray(list, m, sizeof(Job));
-                        if (!l) {
-                                jobs_free(list, n);
-                                return -ENOMEM;
-                        }
-                        list = l;
-                        allocated = m;
-                }
-                r = job_from_row(s, &list[n]);
-                if (r < 0) {
-                        jobs_free(list, n);
-                        return r;
-                }
-                n++;
-        }
-        if (rc != SQLITE_DONE) {
-                jobs_free(list, n);
-                return sqlite_errno(db->db, rc);
-        }
-        *ret = list;
-        *ret_n = n;
-        return 0;
 }
 
 int state_db_jobs_list(StateDb *db, const char *app, unsigned limit, Job **ret, size_t *ret_n) {
         _cleanup_stmt_ sqlite3_stmt *s = NULL;
+        void *rows;
         int r;
 
         if (!db || !ret || !ret_n)
                 return -EINVAL;
 
-        /* Newest first by id: ids grow with every job begun, the clock may not. */
-        r = sql_prepare(db,
-                    app ? "SELECT " JOB_COLUMNS " FROM jobs WHERE app = ?1 ORDER BY id DESC LIMIT ?2"
-                        : "SELECT " JOB_COLUMNS " FROM jobs ORDER BY id DESC LIMIT ?2",
-                    &s);
+        /* Newest first by id: ids grow with every job begun, the clock may not.
+         * Without app, ?1 is not in the statement and binding it NULL is a
+         * no-op. A negative LIMIT is no limit in SQLite. */
+        r = sql_query(db,
+                      app ? "SELECT " JOB_COLUMNS " FROM jobs WHERE app = ?1 ORDER BY id DESC LIMIT ?2"
+                          : "SELECT " JOB_COLUMNS " FROM jobs ORDER BY id DESC LIMIT ?2",
+                      &s,
+                      SQL_TEXT(app),
+                      SQL_INT(limit > 0 ? (int64_t) limit : -1));
         if (r < 0)
                 return r;
-        if (app && (r = sql_bind_text(db, s, 1, app)) < 0)
+        r = sql_collect(db, s, sizeof(Job), job_from_row, job_rows_free, &rows, ret_n);
+        if (r < 0)
                 return r;
-        /* A negative LIMIT is no limit in SQLite. */
-        if ((r = sql_bind_int64(db, s, 2, limit > 0 ? (int64_t) limit : -1)) < 0)
-                return r;
-        return jobs_collect(db, s, ret, ret_n);
+        *ret = rows;
+        return 0;
 }
 
 int state_db_job_last(StateDb *db, const char *app, const char *kind, int status, Job *ret) {
         _cleanup_stmt_ sqlite3_stmt *s = NULL;
-        int r, rc;
+        int r;
 
         if (!db || isempty(app) || !ret || status >= _JOB_STATUS_MAX)
                 return -EINVAL;
 
-        r = sql_prepare(db, "SELECT " JOB_COLUMNS " FROM jobs "
-                        "WHERE app = ?1 AND (?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR status = ?3) "
-                        "ORDER BY id DESC LIMIT 1", &s);
+        r = sql_query_row(db, "SELECT " JOB_COLUMNS " FROM jobs "
+                              "WHERE app = ?1 AND (?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR status = ?3) "
+                              "ORDER BY id DESC LIMIT 1", &s,
+                          SQL_TEXT(app),
+                          SQL_TEXT(kind),
+                          SQL_TEXT(status < 0 ? NULL : job_status_to_string(status)));
         if (r < 0)
                 return r;
-        if ((r = sql_bind_text(db, s, 1, app)) < 0 ||
-            (r = sql_bind_text(db, s, 2, kind)) < 0 ||
-            (r = sql_bind_text(db, s, 3, status < 0 ? NULL : job_status_to_string(status))) < 0)
-                return r;
-        rc = sqlite3_step(s);
-        if (rc == SQLITE_DONE)
-                return -ENOENT;
-        if (rc != SQLITE_ROW)
-                return sqlite_errno(db->db, rc);
         return job_from_row(s, ret);
 }
 
 int state_db_apps(StateDb *db, char ***ret) {
         _cleanup_stmt_ sqlite3_stmt *s = NULL;
         _cleanup_strv_free_ char **l = NULL;
-        int r, rc;
+        int r;
 
         if (!db || !ret)
                 return -EINVAL;
         r = sql_prepare(db, "SELECT DISTINCT app FROM jobs ORDER BY app", &s);
         if (r < 0)
                 return r;
-        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        while ((r = sql_step_row(db, s)) > 0) {
                 const unsigned char *a = sqlite3_column_text(s, 0);
                 if (!a)
                         return -EBADMSG;
@@ -289,8 +238,8 @@ int state_db_apps(StateDb *db, char ***ret) {
                 if (r < 0)
                         return r;
         }
-        if (rc != SQLITE_DONE)
-                return sqlite_errno(db->db, rc);
+        if (r < 0)
+                return r;
         *ret = TAKE_PTR(l);
         return 0;
 }

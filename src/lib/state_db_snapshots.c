@@ -56,7 +56,7 @@ static int strv_from_json(const unsigned char *text, char ***ret) {
 }
 
 int state_db_snapshots_replace(StateDb *db, const char *app, const SnapshotInfo *snaps, size_t n) {
-        _cleanup_stmt_ sqlite3_stmt *del = NULL, *ins = NULL;
+        _cleanup_stmt_ sqlite3_stmt *ins = NULL;
         int r;
 
         if (!db || isempty(app) || (n > 0 && !snaps))
@@ -65,18 +65,16 @@ int state_db_snapshots_replace(StateDb *db, const char *app, const SnapshotInfo 
                 if (isempty(snaps[i].id) || (snaps[i].app && !streq(snaps[i].app, app)))
                         return -EINVAL;
 
-        r = sql_exec(db, "BEGIN IMMEDIATE");
+        r = sql_begin(db);
         if (r < 0)
                 return r;
 
-        r = sql_prepare(db, "DELETE FROM snapshots WHERE app = ?1", &del);
+        r = sql_run(db, "DELETE FROM snapshots WHERE app = ?1", SQL_TEXT(app));
         if (r < 0)
-                return sql_rollback(db, r);
-        if ((r = sql_bind_text(db, del, 1, app)) < 0 || (r = sql_step_done(db, del)) < 0)
                 return sql_rollback(db, r);
 
         r = sql_prepare(db, "INSERT INTO snapshots (id, short_id, app, time, host, tags, paths, job_id, kind) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &ins);
+                            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &ins);
         if (r < 0)
                 return sql_rollback(db, r);
         for (size_t i = 0; i < n; i++) {
@@ -85,15 +83,17 @@ int state_db_snapshots_replace(StateDb *db, const char *app, const SnapshotInfo 
 
                 if ((r = strv_to_json(x->tags, &tags)) < 0 || (r = strv_to_json(x->paths, &paths)) < 0)
                         return sql_rollback(db, r);
-                if ((r = sql_bind_text(db, ins, 1, x->id)) < 0 ||
-                    (r = sql_bind_text(db, ins, 2, x->short_id)) < 0 ||
-                    (r = sql_bind_text(db, ins, 3, app)) < 0 ||
-                    (r = sql_bind_int64(db, ins, 4, (int64_t) x->time)) < 0 ||
-                    (r = sql_bind_text(db, ins, 5, x->host)) < 0 ||
-                    (r = sql_bind_text(db, ins, 6, tags)) < 0 ||
-                    (r = sql_bind_text(db, ins, 7, paths)) < 0 ||
-                    (r = (x->job_id > 0 ? sql_bind_int64(db, ins, 8, x->job_id) : sql_bind_text(db, ins, 8, NULL))) < 0 ||
-                    (r = sql_bind_text(db, ins, 9, x->kind)) < 0)
+                r = sql_bind(db, ins,
+                             SQL_TEXT(x->id),
+                             SQL_TEXT(x->short_id),
+                             SQL_TEXT(app),
+                             SQL_INT((int64_t) x->time),
+                             SQL_TEXT(x->host),
+                             SQL_TEXT(tags),
+                             SQL_TEXT(paths),
+                             x->job_id > 0 ? SQL_INT(x->job_id) : SQL_NULL,
+                             SQL_TEXT(x->kind));
+                if (r < 0)
                         return sql_rollback(db, r);
                 r = sql_step_done(db, ins);
                 if (r < 0)
@@ -101,13 +101,11 @@ int state_db_snapshots_replace(StateDb *db, const char *app, const SnapshotInfo 
                 sqlite3_reset(ins);
         }
 
-        r = sql_exec(db, "COMMIT");
-        if (r < 0)
-                return sql_rollback(db, r);
-        return 0;
+        return sql_commit(db);
 }
 
-static int snapshot_from_row(sqlite3_stmt *s, SnapshotInfo *ret) {
+/* Reads one snapshots row into *ret, a SnapshotInfo. */
+static int snapshot_from_row(sqlite3_stmt *s, void *ret) {
         _cleanup_(snapshot_info_done) SnapshotInfo x = {};
         int r;
 
@@ -123,49 +121,30 @@ static int snapshot_from_row(sqlite3_stmt *s, SnapshotInfo *ret) {
         x.time = (usec_t) sqlite3_column_int64(s, 3);
         x.job_id = sqlite3_column_int64(s, 7);
 
-        *ret = x;
+        *(SnapshotInfo *) ret = x;
         x = (SnapshotInfo) {};
         return 0;
 }
 
+static void snapshot_rows_free(void *rows, size_t n) {
+        snapshot_infos_free(rows, n);
+}
+
 int state_db_snapshots_list(StateDb *db, const char *app, SnapshotInfo **ret, size_t *ret_n) {
         _cleanup_stmt_ sqlite3_stmt *s = NULL;
-        SnapshotInfo *list = NULL;
-        size_t n = 0, allocated = 0;
-        int r, rc;
+        void *rows;
+        int r;
 
         if (!db || isempty(app) || !ret || !ret_n)
                 return -EINVAL;
-        r = sql_prepare(db, "SELECT id, short_id, app, time, host, tags, paths, job_id, kind "
-                        "FROM snapshots WHERE app = ?1 ORDER BY time, id", &s);
+        r = sql_query(db, "SELECT id, short_id, app, time, host, tags, paths, job_id, kind "
+                          "FROM snapshots WHERE app = ?1 ORDER BY time, id", &s,
+                      SQL_TEXT(app));
         if (r < 0)
                 return r;
-        if ((r = sql_bind_text(db, s, 1, app)) < 0)
+        r = sql_collect(db, s, sizeof(SnapshotInfo), snapshot_from_row, snapshot_rows_free, &rows, ret_n);
+        if (r < 0)
                 return r;
-
-        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-                if (n == allocated) {
-                        size_t m = allocated ? allocated * 2 : 16;
-                        SnapshotInfo *l = reallocarray(list, m, sizeof(SnapshotInfo));
-                        if (!l) {
-                                snapshot_infos_free(list, n);
-                                return -ENOMEM;
-                        }
-                        list = l;
-                        allocated = m;
-                }
-                r = snapshot_from_row(s, &list[n]);
-                if (r < 0) {
-                        snapshot_infos_free(list, n);
-                        return r;
-                }
-                n++;
-        }
-        if (rc != SQLITE_DONE) {
-                snapshot_infos_free(list, n);
-                return sqlite_errno(db->db, rc);
-        }
-        *ret = list;
-        *ret_n = n;
+        *ret = rows;
         return 0;
 }
