@@ -1,5 +1,5 @@
 /* app.h — the app model: a validated manifest (schema 1), as every berth
- * program sees it. Built only by manifest.c from a YamlDoc; everything here has
+ * program sees it. Built only by manifest*.c from a YamlDoc; everything here has
  * already been checked (names, references, ranges, no control characters), so
  * consumers render and act on it without re-validating. */
 #pragma once

@@ -1,0 +1,490 @@
+/* manifest_container.c — one entry of containers: into a Container: image or
+ * build, command, environment, ports, mounts, dependencies, health check,
+ * resources, labels and the security settings. */
+#include <ctype.h>
+
+#include "manifest_internal.h"
+#include "schema.h"
+#include "strv.h"
+
+static const char *const container_keys[] = {
+        "image", "build", "command", "entrypoint", "environment", "ports", "volumes",
+        "depends_on", "health", "resources", "labels", "user", "read_only", "cap_add",
+        "restart", "init", "stop_timeout", NULL,
+};
+static const char *const build_keys[] = { "context", "file", "tag", "args", NULL };
+static const char *const health_keys[] = { "cmd", "interval", "timeout", "retries", "start_period", NULL };
+static const char *const resources_keys[] = { "memory", "cpus", "pids", NULL };
+static const char *const restart_values[] = { "no", "on-failure", "always", NULL };
+
+/* Linux capabilities as podman accepts them (without CAP_). */
+static const char *const capabilities[] = {
+        "AUDIT_CONTROL", "AUDIT_READ", "AUDIT_WRITE", "BLOCK_SUSPEND", "BPF", "CHECKPOINT_RESTORE",
+        "CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "IPC_LOCK", "IPC_OWNER",
+        "KILL", "LEASE", "LINUX_IMMUTABLE", "MAC_ADMIN", "MAC_OVERRIDE", "MKNOD", "NET_ADMIN",
+        "NET_BIND_SERVICE", "NET_BROADCAST", "NET_RAW", "PERFMON", "SETFCAP", "SETGID", "SETPCAP",
+        "SETUID", "SYSLOG", "SYS_ADMIN", "SYS_BOOT", "SYS_CHROOT", "SYS_MODULE", "SYS_NICE",
+        "SYS_PACCT", "SYS_PTRACE", "SYS_RAWIO", "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG",
+        "WAKE_ALARM", NULL,
+};
+
+static bool image_ref_valid(const char *s) {
+        size_t n = strlen(s);
+
+        if (n == 0 || n > 255)
+                return false;
+        if (!isalnum((unsigned char) s[0]))
+                return false;
+        for (const char *p = s; *p; p++)
+                if (!isalnum((unsigned char) *p) && !strchr("._-/:@+", *p))
+                        return false;
+        return true;
+}
+
+static bool env_name_valid(const char *s) {
+        if (!s[0] || isdigit((unsigned char) s[0]) || strlen(s) > 256)
+                return false;
+        for (const char *p = s; *p; p++)
+                if (!isalnum((unsigned char) *p) && *p != '_')
+                        return false;
+        return true;
+}
+
+static bool label_key_valid(const char *s) {
+        if (!s[0] || !isalnum((unsigned char) s[0]) || strlen(s) > 253)
+                return false;
+        for (const char *p = s; *p; p++)
+                if (!isalnum((unsigned char) *p) && !strchr("._/-", *p))
+                        return false;
+        return true;
+}
+
+static bool user_valid(const char *s) {
+        /* user[:group], names or ids, as podman --user takes them. */
+        size_t colons = 0;
+
+        if (!s[0] || strlen(s) > 64 || s[0] == ':')
+                return false;
+        for (const char *p = s; *p; p++) {
+                if (*p == ':') {
+                        if (++colons > 1 || !p[1])
+                                return false;
+                        continue;
+                }
+                if (!isalnum((unsigned char) *p) && !strchr("_.-", *p))
+                        return false;
+        }
+        return true;
+}
+
+static int parse_env(ManifestCtx *c, Container *ct, const Node *n) {
+        _cleanup_free_ char *where = strjoin("container '", ct->name, "' environment");
+
+        if (!where)
+                return -ENOMEM;
+        if (schema_mapping(c->d, n, where) < 0)
+                return -EINVAL;
+        ct->env = calloc(n->n + 1, sizeof(EnvVar));
+        if (!ct->env)
+                return -ENOMEM;
+        for (size_t i = 0; i < n->n; i++) {
+                const Node *k = n->keys[i], *v = n->items[i];
+                EnvVar *e = &ct->env[ct->n_env];
+
+                if (!env_name_valid(k->value)) {
+                        diag_add(c->d, &k->pos, "environment variable name '%s' is not valid, expected letters, digits and '_', not starting with a digit", k->value);
+                        continue;
+                }
+                if (v->type == NODE_MAPPING) {
+                        static const char *const secret_ref_keys[] = { "secret", NULL };
+                        const Node *s = node_get(v, "secret");
+                        schema_check_keys(c->d, v, "an environment value", secret_ref_keys);
+                        if (!s) {
+                                diag_add(c->d, &v->pos, "environment value for '%s' is a mapping without 'secret', expected a string or {secret: NAME}", k->value);
+                                continue;
+                        }
+                        if (schema_string(c->d, s, "secret reference", &e->secret) < 0)
+                                continue;
+                        if (!app_find_secret(c->app, e->secret)) {
+                                diag_add(c->d, &s->pos, "secret '%s' is not declared, expected a name under the top-level 'secrets:'", e->secret);
+                                free(e->secret);
+                                e->secret = NULL;
+                                continue;
+                        }
+                } else if (v->type == NODE_SCALAR && !node_is_null(v)) {
+                        if (schema_string(c->d, v, "environment value", &e->value) < 0)
+                                continue;
+                } else {
+                        diag_add(c->d, &v->pos, "environment value for '%s' is %s, expected a string or {secret: NAME}", k->value, node_type_name(v));
+                        continue;
+                }
+                e->name = strdup(k->value);
+                if (!e->name)
+                        return -ENOMEM;
+                ct->n_env++;
+        }
+        return 0;
+}
+
+static int parse_ports(ManifestCtx *c, Container *ct, const Node *n) {
+        if (n->type != NODE_SEQUENCE) {
+                diag_add(c->d, &n->pos, "ports is %s, expected a list like [\"127.0.0.1:8080:80/tcp\"]", node_type_name(n));
+                return -EINVAL;
+        }
+        ct->ports = calloc(n->n + 1, sizeof(PortMap));
+        if (!ct->ports)
+                return -ENOMEM;
+        for (size_t i = 0; i < n->n; i++) {
+                const Node *p = n->items[i];
+                PortMap m;
+                int r;
+
+                if (p->type != NODE_SCALAR || !schema_text_ok(p->value, p->value_len) ||
+                    (r = parse_port_map(p->value, &m)) == -EINVAL) {
+                        diag_add(c->d, &p->pos, "port '%s' is not valid, expected [IP:]HOST_PORT:CONTAINER_PORT[/tcp|udp|sctp] with ports 1-65535",
+                                 p->type == NODE_SCALAR && schema_text_ok(p->value, p->value_len) ? p->value : "?");
+                        continue;
+                }
+                if (r < 0)
+                        return r;
+                ct->ports[ct->n_ports++] = m;
+        }
+        return 0;
+}
+
+static int parse_mounts(ManifestCtx *c, Container *ct, const Node *n) {
+        if (n->type != NODE_SEQUENCE) {
+                diag_add(c->d, &n->pos, "volumes is %s, expected a list like [\"data:/var/lib/app\"]", node_type_name(n));
+                return -EINVAL;
+        }
+        ct->mounts = calloc(n->n + 1, sizeof(Mount));
+        if (!ct->mounts)
+                return -ENOMEM;
+        for (size_t i = 0; i < n->n; i++) {
+                const Node *v = n->items[i];
+                _cleanup_free_ char *s = NULL;
+                Mount m = {};
+                char *colon, *opt;
+
+                if (schema_string(c->d, v, "volume mount", &s) < 0)
+                        continue;
+                colon = strchr(s, ':');
+                if (!colon) {
+                        diag_add(c->d, &v->pos, "volume mount '%s' has no target, expected NAME:/PATH[:ro|:rw]", s);
+                        continue;
+                }
+                *colon = 0;
+                opt = strchr(colon + 1, ':');
+                if (opt) {
+                        *opt++ = 0;
+                        if (streq(opt, "ro"))
+                                m.read_only = true;
+                        else if (!streq(opt, "rw")) {
+                                diag_add(c->d, &v->pos, "volume mount option '%s' is not known, expected 'ro' or 'rw'", opt);
+                                continue;
+                        }
+                }
+                if (s[0] == '/' || s[0] == '.') {
+                        diag_add(c->d, &v->pos, "volume mount names host path '%s', expected the name of a volume declared under 'volumes:' (host paths go there, with path:)", s);
+                        continue;
+                }
+                if (!app_find_volume(c->app, s)) {
+                        diag_add(c->d, &v->pos, "volume '%s' is not declared, expected a name under the top-level 'volumes:'", s);
+                        continue;
+                }
+                if (!path_is_normalized_absolute(colon + 1) || streq(colon + 1, "/")) {
+                        diag_add(c->d, &v->pos, "mount target '%s' is not valid, expected a normalised absolute path other than '/'", colon + 1);
+                        continue;
+                }
+                for (size_t j = 0; j < ct->n_mounts; j++)
+                        if (streq(ct->mounts[j].target, colon + 1)) {
+                                diag_add(c->d, &v->pos, "mount target '%s' is used twice in container '%s', expected each target once", colon + 1, ct->name);
+                                goto next;
+                        }
+                m.volume = strdup(s);
+                m.target = strdup(colon + 1);
+                if (!m.volume || !m.target) {
+                        free(m.volume);
+                        free(m.target);
+                        return -ENOMEM;
+                }
+                ct->mounts[ct->n_mounts++] = m;
+        next:;
+        }
+        return 0;
+}
+
+static int parse_health(ManifestCtx *c, Container *ct, const Node *n) {
+        const Node *v;
+        Health *h;
+
+        if (schema_mapping(c->d, n, "health") < 0)
+                return -EINVAL;
+        schema_check_keys(c->d, n, "health", health_keys);
+        h = ct->health = calloc(1, sizeof(Health));
+        if (!h)
+                return -ENOMEM;
+        h->interval = 30 * USEC_PER_SEC;
+        h->timeout = 30 * USEC_PER_SEC;
+        h->retries = 3;
+        v = node_get(n, "cmd");
+        if (!v)
+                diag_add(c->d, &n->pos, "health has no 'cmd', expected a command list like [\"curl\", \"-f\", \"http://localhost/\"] or a shell string");
+        else if (v->type == NODE_SCALAR) {
+                /* An empty --health-cmd is no check at all: refuse it. */
+                if (schema_string(c->d, v, "health cmd", &h->shell) >= 0 && isempty(h->shell))
+                        diag_add(c->d, &v->pos, "health cmd is empty, expected a command");
+        } else
+                (void) schema_strv(c->d, v, "health cmd", &h->cmd);
+        if ((v = node_get(n, "interval")))
+                (void) duration_value(c, v, "health interval", USEC_PER_MSEC, &h->interval);
+        if ((v = node_get(n, "timeout")))
+                (void) duration_value(c, v, "health timeout", USEC_PER_MSEC, &h->timeout);
+        if ((v = node_get(n, "start_period")))
+                (void) duration_value(c, v, "health start_period", 0, &h->start_period);
+        if ((v = node_get(n, "retries"))) {
+                uint64_t x;
+                if (schema_uint(c->d, v, "health retries", 1, 100, &x) >= 0)
+                        h->retries = (unsigned) x;
+        }
+        return 0;
+}
+
+static int parse_resources(ManifestCtx *c, Container *ct, const Node *n) {
+        const Node *v;
+
+        if (schema_mapping(c->d, n, "resources") < 0)
+                return -EINVAL;
+        schema_check_keys(c->d, n, "resources", resources_keys);
+        if ((v = node_get(n, "memory"))) {
+                if (v->type != NODE_SCALAR || parse_size(v->value, &ct->resources.memory) < 0 ||
+                    ct->resources.memory < 6 * 1024 * 1024)
+                        diag_add(c->d, &v->pos, "memory is '%s', expected a size of at least 6M such as '512M' or '4G'",
+                                 v->type == NODE_SCALAR ? v->value : node_type_name(v));
+        }
+        if ((v = node_get(n, "cpus"))) {
+                unsigned m;
+                if (v->type == NODE_SCALAR && !v->plain && parse_cpus(v->value, &m) >= 0)
+                        diag_add(c->d, &v->pos, "cpus is the quoted string \"%s\", expected an unquoted number such as 2 or 0.5", v->value);
+                else if (v->type != NODE_SCALAR || !v->plain || parse_cpus(v->value, &ct->resources.cpus_milli) < 0)
+                        diag_add(c->d, &v->pos, "cpus is '%s', expected a number of CPUs such as 2 or 0.5 (up to 3 decimals)",
+                                 v->type == NODE_SCALAR ? v->value : node_type_name(v));
+        }
+        if ((v = node_get(n, "pids")))
+                (void) schema_uint(c->d, v, "pids", 1, 4194304, &ct->resources.pids);
+        return 0;
+}
+
+static int parse_key_values(ManifestCtx *c, const Node *n, const char *what, bool (*key_ok)(const char *),
+                            const char *key_expect, KeyValue **ret, size_t *ret_n) {
+        KeyValue *kv;
+        size_t m = 0;
+
+        if (schema_mapping(c->d, n, what) < 0)
+                return -EINVAL;
+        kv = calloc(n->n + 1, sizeof(KeyValue));
+        if (!kv)
+                return -ENOMEM;
+        for (size_t i = 0; i < n->n; i++) {
+                const Node *k = n->keys[i], *v = n->items[i];
+                char *val;
+                if (!key_ok(k->value)) {
+                        diag_add(c->d, &k->pos, "%s key '%s' is not valid, expected %s", what, k->value, key_expect);
+                        continue;
+                }
+                if (schema_string(c->d, v, what, &val) < 0)
+                        continue;
+                kv[m].key = strdup(k->value);
+                kv[m].value = val;
+                if (!kv[m].key) {
+                        free(val);
+                        break;
+                }
+                m++;
+        }
+        *ret = kv;
+        *ret_n = m;
+        return 0;
+}
+
+static bool label_key_allowed(const char *k) {
+        return label_key_valid(k) && !startswith(k, "berth.");
+}
+
+static int parse_build(ManifestCtx *c, Container *ct, const Node *n) {
+        const Node *v;
+        Build *b;
+
+        if (schema_mapping(c->d, n, "build") < 0)
+                return -EINVAL;
+        schema_check_keys(c->d, n, "build", build_keys);
+        b = ct->build = calloc(1, sizeof(Build));
+        if (!b)
+                return -ENOMEM;
+        v = node_get(n, "context");
+        if (!v)
+                diag_add(c->d, &n->pos, "build has no 'context', expected the absolute directory to build from");
+        else
+                (void) schema_abs_path(c->d, v, "build context", &b->context);
+        if ((v = node_get(n, "file"))) {
+                if (schema_string(c->d, v, "build file", &b->file) >= 0 &&
+                    (b->file[0] == 0 || strstr(b->file, "..") || b->file[0] == '/'))
+                        diag_add(c->d, &v->pos, "build file '%s' is not valid, expected a path relative to the context without '..'", b->file);
+        } else if (!(b->file = strdup("Containerfile")))
+                return -ENOMEM;
+        if ((v = node_get(n, "tag"))) {
+                if (schema_string(c->d, v, "build tag", &b->tag) >= 0 && !image_ref_valid(b->tag))
+                        diag_add(c->d, &v->pos, "build tag '%s' is not a valid image reference, expected e.g. 'localhost/app:local'", b->tag);
+        } else if (asprintf(&b->tag, "localhost/berth-%s-%s:latest", c->id, ct->name) < 0) {
+                b->tag = NULL;
+                return -ENOMEM;
+        }
+        if ((v = node_get(n, "args")))
+                (void) parse_key_values(c, v, "build args", env_name_valid,
+                                        "letters, digits and '_'", &b->args, &b->n_args);
+        if (b->tag && !(ct->image = strdup(b->tag)))
+                return -ENOMEM;
+        return 0;
+}
+
+static int parse_caps(ManifestCtx *c, Container *ct, const Node *n) {
+        if (n->type != NODE_SEQUENCE) {
+                diag_add(c->d, &n->pos, "cap_add is %s, expected a list of capability names such as [NET_BIND_SERVICE]", node_type_name(n));
+                return -EINVAL;
+        }
+        for (size_t i = 0; i < n->n; i++) {
+                const Node *v = n->items[i];
+                char up[64];
+                const char *s;
+                size_t l;
+                int r;
+
+                if (v->type != NODE_SCALAR || v->value_len >= sizeof(up) || !schema_text_ok(v->value, v->value_len)) {
+                        diag_add(c->d, &v->pos, "capability is not valid, expected a name such as NET_BIND_SERVICE");
+                        continue;
+                }
+                for (l = 0; v->value[l]; l++)
+                        up[l] = (char) toupper((unsigned char) v->value[l]);
+                up[l] = 0;
+                s = startswith(up, "CAP_") ?: up;
+                bool known = false;
+                for (size_t k = 0; capabilities[k]; k++)
+                        if (streq(capabilities[k], s))
+                                known = true;
+                if (!known) {
+                        const char *hint = schema_did_you_mean(s, capabilities);
+                        if (hint)
+                                diag_add(c->d, &v->pos, "capability '%s' is not known, did you mean '%s'?", v->value, hint);
+                        else
+                                diag_add(c->d, &v->pos, "capability '%s' is not known, expected a Linux capability such as NET_BIND_SERVICE or CHOWN", v->value);
+                        continue;
+                }
+                if (strv_contains(ct->cap_add, s))
+                        continue;
+                r = strv_extend(&ct->cap_add, s);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int manifest_parse_container(ManifestCtx *c, const Node *key, const Node *n, Container *ct) {
+        const Node *v;
+        _cleanup_free_ char *where = NULL;
+        int r;
+
+        ct->name = strdup(key->value);
+        if (!ct->name)
+                return -ENOMEM;
+        ct->restart = RESTART_ON_FAILURE;
+        ct->init = true;
+        ct->stop_timeout = 10 * USEC_PER_SEC;
+        if (!(where = strjoin("container '", key->value, "'")))
+                return -ENOMEM;
+
+        if (!name_valid(key->value, 32, false)) {
+                diag_add(c->d, &key->pos, "container name '%s' is not valid, expected 1-32 characters of a-z, 0-9 and '-', starting with a letter or digit", key->value);
+                return 0;
+        }
+        if (container_name_reserved(key->value)) {
+                diag_add(c->d, &key->pos, "container name '%s' is reserved (berth renders a unit of that name), expected another name (not prepare, backup, network or *-build)", key->value);
+                return 0;
+        }
+        if (node_is_null(n)) {
+                diag_add(c->d, &key->pos, "container '%s' is empty, expected a mapping with 'image' or 'build'", key->value);
+                return 0;
+        }
+        if (schema_mapping(c->d, n, where) < 0)
+                return 0;
+        schema_check_keys(c->d, n, where, container_keys);
+
+        const Node *img = node_get(n, "image"), *bld = node_get(n, "build");
+        if (img && bld)
+                diag_add(c->d, &bld->pos, "container '%s' has both 'image' and 'build', expected exactly one", ct->name);
+        else if (!img && !bld)
+                diag_add(c->d, &key->pos, "container '%s' has neither 'image' nor 'build', expected exactly one", ct->name);
+        else if (img) {
+                if (schema_string(c->d, img, "image", &ct->image) >= 0 && !image_ref_valid(ct->image))
+                        diag_add(c->d, &img->pos, "image '%s' is not a valid image reference, expected e.g. 'docker.io/library/postgres:16'", ct->image);
+        } else {
+                r = parse_build(c, ct, bld);
+                if (r == -ENOMEM)
+                        return r;
+        }
+        if ((v = node_get(n, "command")))
+                (void) schema_strv(c->d, v, "command", &ct->command);
+        if ((v = node_get(n, "entrypoint")))
+                (void) schema_strv(c->d, v, "entrypoint", &ct->entrypoint);
+        if ((v = node_get(n, "environment")) && parse_env(c, ct, v) == -ENOMEM)
+                return -ENOMEM;
+        if ((v = node_get(n, "ports")) && parse_ports(c, ct, v) == -ENOMEM)
+                return -ENOMEM;
+        if ((v = node_get(n, "volumes")) && parse_mounts(c, ct, v) == -ENOMEM)
+                return -ENOMEM;
+        if ((v = node_get(n, "depends_on"))) {
+                if (v->type != NODE_SEQUENCE)
+                        diag_add(c->d, &v->pos, "depends_on is %s, expected a list of container names", node_type_name(v));
+                else
+                        for (size_t i = 0; i < v->n; i++) {
+                                const Node *dn = v->items[i];
+                                if (dn->type != NODE_SCALAR || !node_get(c->containers, dn->value)) {
+                                        diag_add(c->d, &dn->pos, "depends_on names '%s', which is not a container of this app, expected one of the keys under 'containers:'",
+                                                 dn->type == NODE_SCALAR && schema_text_ok(dn->value, dn->value_len) ? dn->value : "?");
+                                        continue;
+                                }
+                                if (streq(dn->value, ct->name)) {
+                                        diag_add(c->d, &dn->pos, "container '%s' depends on itself, expected other containers", ct->name);
+                                        continue;
+                                }
+                                if (!strv_contains(ct->depends_on, dn->value) && strv_extend(&ct->depends_on, dn->value) < 0)
+                                        return -ENOMEM;
+                        }
+        }
+        if ((v = node_get(n, "health")) && parse_health(c, ct, v) == -ENOMEM)
+                return -ENOMEM;
+        if ((v = node_get(n, "resources")) && parse_resources(c, ct, v) == -ENOMEM)
+                return -ENOMEM;
+        if ((v = node_get(n, "labels")) &&
+            parse_key_values(c, v, "labels", label_key_allowed,
+                             "letters, digits, '.', '_', '/' and '-', not starting with 'berth.' (reserved)",
+                             &ct->labels, &ct->n_labels) == -ENOMEM)
+                return -ENOMEM;
+        if ((v = node_get(n, "user"))) {
+                if (schema_string(c->d, v, "user", &ct->user) >= 0 && !user_valid(ct->user))
+                        diag_add(c->d, &v->pos, "user '%s' is not valid, expected USER[:GROUP] as names or numbers", ct->user);
+        }
+        if ((v = node_get(n, "read_only")))
+                (void) schema_bool(c->d, v, "read_only", &ct->read_only);
+        if ((v = node_get(n, "init")))
+                (void) schema_bool(c->d, v, "init", &ct->init);
+        if ((v = node_get(n, "cap_add")) && parse_caps(c, ct, v) == -ENOMEM)
+                return -ENOMEM;
+        if ((v = node_get(n, "restart"))) {
+                r = enum_value(c, v, "restart", restart_values);
+                if (r >= 0)
+                        ct->restart = (RestartPolicy) r;
+        }
+        if ((v = node_get(n, "stop_timeout")))
+                (void) duration_value(c, v, "stop_timeout", USEC_PER_SEC, &ct->stop_timeout);
+        return 0;
+}
