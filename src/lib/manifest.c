@@ -52,8 +52,25 @@ int manifest_enum_invalid(ManifestCtx *c, const Node *n, const char *what, const
         return -EINVAL;
 }
 
+/* The name of an entry under volumes: or secrets: (KIND says which), copied to
+ * *ret: 1, or 0 with a diagnostic when it is not a valid name. */
+static int declared_name(ManifestCtx *c, const Node *k, const char *kind, char **ret) {
+        char *s;
+
+        if (!name_valid(k->value, 64, true)) {
+                diag_add(c->d, &k->pos, "%s name '%s' is not valid, expected 1-64 characters of a-z, 0-9, '-', '_' and '.', starting with a letter or digit", kind, k->value);
+                return 0;
+        }
+        s = strdup(k->value);
+        if (!s)
+                return -ENOMEM;
+        *ret = s;
+        return 1;
+}
+
 static int parse_volumes(ManifestCtx *c, const Node *n) {
         App *a = c->app;
+        int r;
 
         if (schema_mapping(c->d, n, "volumes") < 0)
                 return 0;
@@ -65,13 +82,11 @@ static int parse_volumes(ManifestCtx *c, const Node *n) {
                 Volume *vol = &a->volumes[a->n_volumes];
                 _cleanup_free_ char *where = NULL;
 
-                if (!name_valid(k->value, 64, true)) {
-                        diag_add(c->d, &k->pos, "volume name '%s' is not valid, expected 1-64 characters of a-z, 0-9, '-', '_' and '.', starting with a letter or digit", k->value);
+                r = declared_name(c, k, "volume", &vol->name);
+                if (r < 0)
+                        return r;
+                if (r == 0)
                         continue;
-                }
-                vol->name = strdup(k->value);
-                if (!vol->name)
-                        return -ENOMEM;
                 vol->backup = true;
                 vol->mode = 0700;
                 a->n_volumes++;
@@ -114,6 +129,7 @@ static int parse_volumes(ManifestCtx *c, const Node *n) {
 
 static int parse_secrets(ManifestCtx *c, const Node *n) {
         App *a = c->app;
+        int r;
 
         if (schema_mapping(c->d, n, "secrets") < 0)
                 return 0;
@@ -125,13 +141,11 @@ static int parse_secrets(ManifestCtx *c, const Node *n) {
                 Secret *s = &a->secrets[a->n_secrets];
                 _cleanup_free_ char *where = NULL;
 
-                if (!name_valid(k->value, 64, true)) {
-                        diag_add(c->d, &k->pos, "secret name '%s' is not valid, expected 1-64 characters of a-z, 0-9, '-', '_' and '.', starting with a letter or digit", k->value);
+                r = declared_name(c, k, "secret", &s->name);
+                if (r < 0)
+                        return r;
+                if (r == 0)
                         continue;
-                }
-                s->name = strdup(k->value);
-                if (!s->name)
-                        return -ENOMEM;
                 s->generate = true;
                 s->length = 32;
                 a->n_secrets++;
@@ -170,7 +184,7 @@ static int parse_secrets(ManifestCtx *c, const Node *n) {
                                 s->length = (unsigned) l;
                 }
                 if ((f = node_get(g, "charset"))) {
-                        int r = enum_value(c, f, "charset", charset_values);
+                        r = enum_value(c, f, "charset", charset_values);
                         if (r >= 0)
                                 s->charset = (SecretCharset) r;
                 }

@@ -26,16 +26,16 @@ static int parse_hook_list(ManifestCtx *c, const Node *n, const char *what, Hook
         Hook *hooks;
         size_t m = 0;
 
-        if (n->type != NODE_SEQUENCE) {
-                diag_add(c->d, &n->pos, "%s is %s, expected a list of {container: NAME, exec: [...]}", what, node_type_name(n));
+        if (!expect_sequence(c, n, what, "a list of {container: NAME, exec: [...]}"))
                 return 0;
-        }
         hooks = calloc(n->n + 1, sizeof(Hook));
         if (!hooks)
                 return -ENOMEM;
         *ret = hooks;
         for (size_t i = 0; i < n->n; i++) {
                 const Node *h = n->items[i], *f;
+                _cleanup_free_ char *container = NULL;
+
                 if (schema_mapping(c->d, h, what) < 0)
                         continue;
                 schema_check_keys(c->d, h, "a hook", hook_keys);
@@ -44,27 +44,20 @@ static int parse_hook_list(ManifestCtx *c, const Node *n, const char *what, Hook
                         diag_add(c->d, &h->pos, "hook has no 'container', expected the container to run it in");
                         continue;
                 }
-                if (schema_string(c->d, f, "hook container", &hooks[m].container) < 0)
+                if (schema_string(c->d, f, "hook container", &container) < 0)
                         continue;
-                if (!node_get(c->containers, hooks[m].container)) {
-                        diag_add(c->d, &f->pos, "hook container '%s' is not a container of this app, expected one of the keys under 'containers:'", hooks[m].container);
-                        free(hooks[m].container);
-                        hooks[m].container = NULL;
+                if (!node_get(c->containers, container)) {
+                        diag_add(c->d, &f->pos, "hook container '%s' is not a container of this app, expected one of the keys under 'containers:'", container);
                         continue;
                 }
                 f = node_get(h, "exec");
                 if (!f) {
                         diag_add(c->d, &h->pos, "hook has no 'exec', expected a command list");
-                        free(hooks[m].container);
-                        hooks[m].container = NULL;
                         continue;
                 }
-                if (schema_strv(c->d, f, "hook exec", &hooks[m].exec) < 0) {
-                        free(hooks[m].container);
-                        hooks[m].container = NULL;
+                if (schema_strv(c->d, f, "hook exec", &hooks[m].exec) < 0)
                         continue;
-                }
-                m++;
+                hooks[m++].container = TAKE_PTR(container);
         }
         *ret_n = m;
         return 0;

@@ -76,7 +76,7 @@ static Position port_position(const ManifestCtx *c, const Container *ct, size_t 
                 const Node *p = pl->items[i];
                 PortMap m = {};
 
-                if (p->type != NODE_SCALAR || !schema_text_ok(p->value, p->value_len) || parse_port_map(p->value, &m) < 0)
+                if (port_entry(p, &m) < 0)
                         continue;
                 free(m.host_ip);
                 if (k-- == 0)

@@ -127,10 +127,8 @@ static int parse_env(ManifestCtx *c, Container *ct, const Node *n) {
 }
 
 static int parse_ports(ManifestCtx *c, Container *ct, const Node *n) {
-        if (n->type != NODE_SEQUENCE) {
-                diag_add(c->d, &n->pos, "ports is %s, expected a list like [\"127.0.0.1:8080:80/tcp\"]", node_type_name(n));
+        if (!expect_sequence(c, n, "ports", "a list like [\"127.0.0.1:8080:80/tcp\"]"))
                 return -EINVAL;
-        }
         ct->ports = calloc(n->n + 1, sizeof(PortMap));
         if (!ct->ports)
                 return -ENOMEM;
@@ -139,8 +137,8 @@ static int parse_ports(ManifestCtx *c, Container *ct, const Node *n) {
                 PortMap m;
                 int r;
 
-                if (p->type != NODE_SCALAR || !schema_text_ok(p->value, p->value_len) ||
-                    (r = parse_port_map(p->value, &m)) == -EINVAL) {
+                r = port_entry(p, &m);
+                if (r == -EINVAL) {
                         diag_add(c->d, &p->pos, "port '%s' is not valid, expected [IP:]HOST_PORT:CONTAINER_PORT[/tcp|udp|sctp] with ports 1-65535",
                                  p->type == NODE_SCALAR && schema_text_ok(p->value, p->value_len) ? p->value : "?");
                         continue;
@@ -153,10 +151,8 @@ static int parse_ports(ManifestCtx *c, Container *ct, const Node *n) {
 }
 
 static int parse_mounts(ManifestCtx *c, Container *ct, const Node *n) {
-        if (n->type != NODE_SEQUENCE) {
-                diag_add(c->d, &n->pos, "volumes is %s, expected a list like [\"data:/var/lib/app\"]", node_type_name(n));
+        if (!expect_sequence(c, n, "volumes", "a list like [\"data:/var/lib/app\"]"))
                 return -EINVAL;
-        }
         ct->mounts = calloc(n->n + 1, sizeof(Mount));
         if (!ct->mounts)
                 return -ENOMEM;
@@ -348,10 +344,8 @@ static int parse_build(ManifestCtx *c, Container *ct, const Node *n) {
 }
 
 static int parse_caps(ManifestCtx *c, Container *ct, const Node *n) {
-        if (n->type != NODE_SEQUENCE) {
-                diag_add(c->d, &n->pos, "cap_add is %s, expected a list of capability names such as [NET_BIND_SERVICE]", node_type_name(n));
+        if (!expect_sequence(c, n, "cap_add", "a list of capability names such as [NET_BIND_SERVICE]"))
                 return -EINVAL;
-        }
         for (size_t i = 0; i < n->n; i++) {
                 const Node *v = n->items[i];
                 char up[64];
@@ -442,9 +436,7 @@ int manifest_parse_container(ManifestCtx *c, const Node *key, const Node *n, Con
         if ((v = node_get(n, "volumes")) && parse_mounts(c, ct, v) == -ENOMEM)
                 return -ENOMEM;
         if ((v = node_get(n, "depends_on"))) {
-                if (v->type != NODE_SEQUENCE)
-                        diag_add(c->d, &v->pos, "depends_on is %s, expected a list of container names", node_type_name(v));
-                else
+                if (expect_sequence(c, v, "depends_on", "a list of container names"))
                         for (size_t i = 0; i < v->n; i++) {
                                 const Node *dn = v->items[i];
                                 if (dn->type != NODE_SCALAR || !node_get(c->containers, dn->value)) {

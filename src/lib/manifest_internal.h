@@ -6,6 +6,7 @@
 
 #include "manifest.h"
 #include "scalar_parse.h"
+#include "schema.h"
 
 typedef struct ManifestCtx {
         Diagnostics *d;
@@ -39,6 +40,23 @@ static inline int duration_value(ManifestCtx *c, const Node *n, const char *what
         }
         *ret = u;
         return 0;
+}
+
+/* Whether n is a list; if not, "WHAT is TYPE, expected EXPECTED" at n. */
+static inline bool expect_sequence(ManifestCtx *c, const Node *n, const char *what, const char *expected) {
+        if (n->type == NODE_SEQUENCE)
+                return true;
+        diag_add(c->d, &n->pos, "%s is %s, expected %s", what, node_type_name(n), expected);
+        return false;
+}
+
+/* One entry of a container's ports:, parsed; -EINVAL when it is not a valid port
+ * mapping. parse_ports() keeps the entries this accepts and port_position()
+ * counts them, so both must judge an entry alike. */
+static inline int port_entry(const Node *p, PortMap *ret) {
+        if (p->type != NODE_SCALAR || !schema_text_ok(p->value, p->value_len))
+                return -EINVAL;
+        return parse_port_map(p->value, ret);
 }
 
 /* manifest_container.c: one entry of containers:, parsed into ct. Volumes and
