@@ -9,24 +9,37 @@
 
 #define STRV_MAKE(...) ((char *[]) { __VA_ARGS__, NULL })
 
-static int method_list_apps(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+/* Replies to a List*() call with an array of n records, each appended by
+ * append(reply, i, userdata). */
+static int reply_records(sd_bus_message *msg, const char *record, size_t n,
+                         int (*append)(sd_bus_message *reply, size_t i, void *userdata), void *userdata) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        Manager *m = userdata;
         int r;
 
         r = sd_bus_message_new_method_return(msg, &reply);
         if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', BERTH_DBUS_APP_SUMMARY);
-        for (size_t i = 0; r >= 0 && i < m->n_apps; i++) {
-                AppSummary s;
-                berth_app_summary(m->apps[i], &s);
-                r = berth_dbus_append_app_summary(reply, &s);
-        }
+                r = sd_bus_message_open_container(reply, 'a', record);
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = append(reply, i, userdata);
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
+}
+
+static int append_app(sd_bus_message *reply, size_t i, void *userdata) {
+        Manager *m = userdata;
+        AppSummary s;
+
+        berth_app_summary(m->apps[i], &s);
+        return berth_dbus_append_app_summary(reply, &s);
+}
+
+static int method_list_apps(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+
+        return reply_records(msg, BERTH_DBUS_APP_SUMMARY, m->n_apps, append_app, m);
 }
 
 static int find_app_or_error(Manager *m, const char *id, BerthApp **ret, sd_bus_error *error) {
@@ -38,15 +51,22 @@ static int find_app_or_error(Manager *m, const char *id, BerthApp **ret, sd_bus_
         return 0;
 }
 
-static int method_get_app(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        BerthApp *a = NULL;
+/* The app named by the call's first argument, or a NoSuchApp error. */
+static int read_app_arg(sd_bus_message *msg, Manager *m, BerthApp **ret, sd_bus_error *error) {
         const char *id;
         int r;
 
         r = sd_bus_message_read(msg, "s", &id);
         if (r < 0)
                 return r;
-        r = find_app_or_error(userdata, id, &a, error);
+        return find_app_or_error(m, id, ret, error);
+}
+
+static int method_get_app(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        BerthApp *a = NULL;
+        int r;
+
+        r = read_app_arg(msg, userdata, &a, error);
         if (r < 0)
                 return r;
         return sd_bus_reply_method_return(msg, "o", a->path);
@@ -57,9 +77,22 @@ static int history_error(Manager *m, int r, sd_bus_error *error) {
                                  strerror(-r));
 }
 
+/* The app argument of ListJobs() and ListSnapshots(): an app id, installed or
+ * not (its history outlives it), or "" where that means every app. */
+static int check_app_arg(const char *app, bool empty_means_all, sd_bus_error *error) {
+        if ((empty_means_all && isempty(app)) || app_id_valid(app))
+                return 0;
+        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "'%s' is not an app id", app);
+}
+
+static int append_job(sd_bus_message *reply, size_t i, void *userdata) {
+        const Job *jobs = userdata;
+
+        return berth_dbus_append_job(reply, &jobs[i]);
+}
+
 /* ListJobs(s app, u limit): "" for every app (also uninstalled ones), 0 for all. */
 static int method_list_jobs(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         Manager *m = userdata;
         Job *jobs = NULL;
         size_t n = 0;
@@ -70,29 +103,27 @@ static int method_list_jobs(sd_bus_message *msg, void *userdata, sd_bus_error *e
         r = sd_bus_message_read(msg, "su", &app, &limit);
         if (r < 0)
                 return r;
-        if (!isempty(app) && !app_id_valid(app))
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "'%s' is not an app id", app);
+        r = check_app_arg(app, true, error);
+        if (r < 0)
+                return r;
         r = history_read_jobs(m, isempty(app) ? NULL : app, limit, &jobs, &n);
         if (r < 0)
                 return history_error(m, r, error);
-        r = sd_bus_message_new_method_return(msg, &reply);
-        if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', BERTH_DBUS_JOB_RECORD);
-        for (size_t i = 0; r >= 0 && i < n; i++)
-                r = berth_dbus_append_job(reply, &jobs[i]);
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
+        r = reply_records(msg, BERTH_DBUS_JOB_RECORD, n, append_job, jobs);
         jobs_free(jobs, n);
         manager_trim_memory();
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
+        return r;
+}
+
+static int append_snapshot(sd_bus_message *reply, size_t i, void *userdata) {
+        const SnapshotInfo *snaps = userdata;
+
+        return berth_dbus_append_snapshot(reply, &snaps[i]);
 }
 
 /* ListSnapshots(s app): the snapshot cache (the repository itself needs
  * root's credentials; `berth snapshots` as root refreshes the cache). */
 static int method_list_snapshots(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         Manager *m = userdata;
         SnapshotInfo *snaps = NULL;
         size_t n = 0;
@@ -102,35 +133,24 @@ static int method_list_snapshots(sd_bus_message *msg, void *userdata, sd_bus_err
         r = sd_bus_message_read(msg, "s", &app);
         if (r < 0)
                 return r;
-        if (!app_id_valid(app))
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "'%s' is not an app id", app);
+        r = check_app_arg(app, false, error);
+        if (r < 0)
+                return r;
         r = history_read_snapshots(m, app, &snaps, &n);
         if (r < 0)
                 return history_error(m, r, error);
-        r = sd_bus_message_new_method_return(msg, &reply);
-        if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', BERTH_DBUS_SNAPSHOT_RECORD);
-        for (size_t i = 0; r >= 0 && i < n; i++)
-                r = berth_dbus_append_snapshot(reply, &snaps[i]);
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
+        r = reply_records(msg, BERTH_DBUS_SNAPSHOT_RECORD, n, append_snapshot, snaps);
         snapshot_infos_free(snaps, n);
         manager_trim_memory();
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
+        return r;
 }
 
 static int method_backup(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         BerthApp *a = NULL;
-        const char *id;
         int r;
 
-        r = sd_bus_message_read(msg, "s", &id);
-        if (r < 0)
-                return r;
-        r = find_app_or_error(m, id, &a, error);
+        r = read_app_arg(msg, m, &a, error);
         if (r < 0)
                 return r;
         return polkit_authorize(m, msg, BERTH_ACTION_BACKUP, STRV_MAKE("app", a->id), berth_job_start_backup, error);
