@@ -10,38 +10,7 @@
 #include "metrics.h"
 #include "snapshot.h"
 #include "state_db.h"
-
-static char tmpdir[] = "/tmp/test-metrics.XXXXXX";
-static bool tmpdir_made;
-static unsigned tests_run;
-
-static void cleanup_tmpdir(void) {
-        if (tmpdir_made)
-                (void) rm_rf(tmpdir);
-}
-
-#define FAIL(fmt, ...)                                                                          \
-        do {                                                                                    \
-                fprintf(stderr, "%s:%d: %s: " fmt "\n", __FILE__, __LINE__, __func__, ##__VA_ARGS__); \
-                exit(EXIT_FAILURE);                                                             \
-        } while (0)
-#define ASSERT(expr)                                        \
-        do {                                                \
-                if (!(expr))                                \
-                        FAIL("assertion failed: %s", #expr); \
-        } while (0)
-#define ASSERT_OK(expr)                                              \
-        do {                                                         \
-                int _r = (expr);                                     \
-                if (_r < 0)                                          \
-                        FAIL("%s failed: %s", #expr, strerror(-_r)); \
-        } while (0)
-#define ASSERT_EQ(a, b)                                                         \
-        do {                                                                    \
-                long long _a = (long long) (a), _b = (long long) (b);           \
-                if (_a != _b)                                                   \
-                        FAIL("%s == %s: %lld != %lld", #a, #b, _a, _b);         \
-        } while (0)
+#include "test.h"
 
 static void assert_text(const char *got, const char *want) {
         if (streq(got, want))
@@ -60,7 +29,7 @@ static void assert_text(const char *got, const char *want) {
 
 static char *tmp_path(const char *name) {
         char *p;
-        ASSERT(asprintf(&p, "%s/%s", tmpdir, name) >= 0);
+        ASSERT(asprintf(&p, "%s/%s", test_scratch_dir(), name) >= 0);
         return p;
 }
 
@@ -207,7 +176,7 @@ static void test_small(void) {
         assert_text(text, expected_small);
 }
 
-static void test_write(void) {
+static void test_metrics_write(void) {
         _cleanup_free_ char *p = tmp_path("write.db"), *out = tmp_path("textfile/collector/berth.prom"),
                             *text = NULL, *dir = tmp_path("textfile/collector");
         _cleanup_(state_db_closep) StateDb *db = NULL;
@@ -253,22 +222,11 @@ static void test_default_path(void) {
         ASSERT(streq(metrics_default_path(), "/var/lib/prometheus/node-exporter/berth.prom"));
 }
 
-#define RUN(t)               \
-        do {                 \
-                t();         \
-                tests_run++; \
-        } while (0)
-
 int main(void) {
-        ASSERT(mkdtemp(tmpdir));
-        tmpdir_made = true;
-        atexit(cleanup_tmpdir);
-
         RUN(test_default_path);
         RUN(test_empty);
         RUN(test_small);
-        RUN(test_write);
+        RUN(test_metrics_write);
 
-        printf("test-metrics: %u tests passed\n", tests_run);
-        return EXIT_SUCCESS;
+        TEST_DONE();
 }

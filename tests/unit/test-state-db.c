@@ -15,57 +15,13 @@
 #include "snapshot.h"
 #include "state_db.h"
 #include "strv.h"
+#include "test.h"
 
 #define CURRENT_VERSION 2
 
-static char tmpdir[] = "/tmp/test-state-db.XXXXXX";
-static bool tmpdir_made;
-static unsigned tests_run;
-
-static void cleanup_tmpdir(void) {
-        if (tmpdir_made)
-                (void) rm_rf(tmpdir);
-}
-
-#define FAIL(fmt, ...)                                                                          \
-        do {                                                                                    \
-                fprintf(stderr, "%s:%d: %s: " fmt "\n", __FILE__, __LINE__, __func__, ##__VA_ARGS__); \
-                exit(EXIT_FAILURE);                                                             \
-        } while (0)
-#define ASSERT(expr)                                        \
-        do {                                                \
-                if (!(expr))                                \
-                        FAIL("assertion failed: %s", #expr); \
-        } while (0)
-#define ASSERT_OK(expr)                                                           \
-        do {                                                                      \
-                int _r = (expr);                                                  \
-                if (_r < 0)                                                       \
-                        FAIL("%s failed: %s", #expr, strerror(-_r));              \
-        } while (0)
-#define ASSERT_ERR(expr, err)                                                                     \
-        do {                                                                                      \
-                int _r = (expr);                                                                  \
-                if (_r != -(err))                                                                 \
-                        FAIL("%s returned %d (%s), expected -%s", #expr, _r,                      \
-                             _r < 0 ? strerror(-_r) : "success", #err);                           \
-        } while (0)
-#define ASSERT_EQ(a, b)                                                                          \
-        do {                                                                                     \
-                long long _a = (long long) (a), _b = (long long) (b);                            \
-                if (_a != _b)                                                                    \
-                        FAIL("%s == %s: %lld != %lld", #a, #b, _a, _b);                          \
-        } while (0)
-#define ASSERT_STREQ(a, b)                                                                       \
-        do {                                                                                     \
-                const char *_a = (a), *_b = (b);                                                 \
-                if (!streq_ptr(_a, _b))                                                          \
-                        FAIL("%s == %s: \"%s\" != \"%s\"", #a, #b, _a ?: "(null)", _b ?: "(null)"); \
-        } while (0)
-
 static char *db_path(const char *name) {
         char *p;
-        ASSERT(asprintf(&p, "%s/%s", tmpdir, name) >= 0);
+        ASSERT(asprintf(&p, "%s/%s", test_scratch_dir(), name) >= 0);
         return p;
 }
 
@@ -315,7 +271,7 @@ static void test_read_only_unprivileged(void) {
                 fprintf(stderr, "%s: skipped, needs root\n", __func__);
                 return;
         }
-        ASSERT_EQ(chmod(tmpdir, 0711), 0);
+        ASSERT_EQ(chmod(test_scratch_dir(), 0711), 0);
         ASSERT_EQ(mkdir(dir, 0755), 0);
         ASSERT_OK(state_db_open(p, false, &db));
         ASSERT_OK(state_db_job_begin(db, "app", "backup", NULL, &id));
@@ -342,7 +298,7 @@ static void test_read_only_unprivileged(void) {
         /* Without a readable -shm a reader cannot read a WAL database. */
         ASSERT_EQ(chmod(shm, 0600), 0);
         ASSERT_EQ(unprivileged_open(p, true), -EACCES);
-        ASSERT_EQ(chmod(tmpdir, 0700), 0);
+        ASSERT_EQ(chmod(test_scratch_dir(), 0700), 0);
 }
 
 static void test_newer_version_refused(void) {
@@ -870,17 +826,7 @@ static void test_path(void) {
         ASSERT(!state_db_path(NULL));
 }
 
-#define RUN(t)                   \
-        do {                     \
-                t();             \
-                tests_run++;     \
-        } while (0)
-
 int main(void) {
-        ASSERT(mkdtemp(tmpdir));
-        tmpdir_made = true;
-        atexit(cleanup_tmpdir);
-
         RUN(test_path);
         RUN(test_create_fresh);
         RUN(test_migrate_empty_file);
@@ -898,6 +844,5 @@ int main(void) {
         RUN(test_manifest_hash);
         RUN(test_concurrent_writers);
 
-        printf("test-state-db: %u tests passed\n", tests_run);
-        return EXIT_SUCCESS;
+        TEST_DONE();
 }

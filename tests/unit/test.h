@@ -33,6 +33,9 @@ _noreturn_ static inline void test_fail(const char *file, int line, const char *
         exit(1);
 }
 
+/* Fails with a message of the test's own. */
+#define FAIL(fmt, ...) test_fail(__FILE__, __LINE__, fmt, ##__VA_ARGS__)
+
 #define ASSERT(expr)                                                                  \
         do {                                                                          \
                 test_asserts++;                                                       \
@@ -164,6 +167,27 @@ static inline void test_tmpdir_done(char *p) {
         if (p)
                 test_rm_rf(p);
         free(p);
+}
+
+/* One scratch directory for the whole program: made by the first call and
+ * removed when the process that made it exits (a forked child's exit() leaves
+ * it alone). */
+static char *test_scratch;
+static pid_t test_scratch_owner;
+
+static inline void test_scratch_remove(void) {
+        if (getpid() == test_scratch_owner)
+                test_tmpdir_done(TAKE_PTR(test_scratch));
+}
+
+static inline const char *test_scratch_dir(void) {
+        if (!test_scratch) {
+                test_scratch = test_tmpdir();
+                test_scratch_owner = getpid();
+                if (atexit(test_scratch_remove) != 0)
+                        abort();
+        }
+        return test_scratch;
 }
 
 /* Writes text to dir/name, creating missing directories on the way. */
