@@ -5,21 +5,31 @@
 #define SEC USEC_PER_SEC
 #define MSEC USEC_PER_MSEC
 
-static void dur_ok(const char *s, usec_t want) {
-        usec_t u = 12345;
-        int r = parse_duration(s, &u);
-        if (r < 0 || u != want)
-                test_fail(__FILE__, __LINE__, "parse_duration(\"%s\") = %d, %llu; expected %llu", s, r,
-                          (unsigned long long) u, (unsigned long long) want);
+/* parse_duration() and parse_size() both give a uint64_t: parse(s) gives
+ * want, or fails with -err and leaves the output alone. Failures name the
+ * caller's line. */
+typedef int (*parse_u64_t)(const char *s, uint64_t *ret);
+
+static void u64_ok(const char *file, int line, parse_u64_t parse, const char *name, const char *s, uint64_t want) {
+        uint64_t v = 12345;
+        int r = parse(s, &v);
+        if (r < 0 || v != want)
+                test_fail(file, line, "%s(\"%s\") = %d, %llu; expected %llu", name, s, r, (unsigned long long) v,
+                          (unsigned long long) want);
 }
 
-static void dur_bad(const char *s, int err) {
-        usec_t u = 12345;
-        int r = parse_duration(s, &u);
-        if (r != -err || u != 12345)
-                test_fail(__FILE__, __LINE__, "parse_duration(\"%s\") = %d (%llu), expected %d and no output", s, r,
-                          (unsigned long long) u, -err);
+static void u64_bad(const char *file, int line, parse_u64_t parse, const char *name, const char *s, int err) {
+        uint64_t v = 12345;
+        int r = parse(s, &v);
+        if (r != -err || v != 12345)
+                test_fail(file, line, "%s(\"%s\") = %d (%llu), expected %d and no output", name, s, r,
+                          (unsigned long long) v, -err);
 }
+
+#define dur_ok(s, want) u64_ok(__FILE__, __LINE__, parse_duration, "parse_duration", s, want)
+#define dur_bad(s, err) u64_bad(__FILE__, __LINE__, parse_duration, "parse_duration", s, err)
+#define size_ok(s, want) u64_ok(__FILE__, __LINE__, parse_size, "parse_size", s, want)
+#define size_bad(s, err) u64_bad(__FILE__, __LINE__, parse_size, "parse_size", s, err)
 
 TEST(test_duration) {
         dur_ok("30s", 30 * SEC);
@@ -67,21 +77,6 @@ TEST(test_duration) {
         dur_bad("99999999999999999999999999999999999999", ERANGE);
         dur_bad("200d 200d", ERANGE);
         ASSERT_ERR(parse_duration(NULL, &(usec_t) { 0 }), EINVAL);
-}
-
-static void size_ok(const char *s, uint64_t want) {
-        uint64_t v = 12345;
-        int r = parse_size(s, &v);
-        if (r < 0 || v != want)
-                test_fail(__FILE__, __LINE__, "parse_size(\"%s\") = %d, %llu; expected %llu", s, r,
-                          (unsigned long long) v, (unsigned long long) want);
-}
-
-static void size_bad(const char *s, int err) {
-        uint64_t v = 12345;
-        int r = parse_size(s, &v);
-        if (r != -err || v != 12345)
-                test_fail(__FILE__, __LINE__, "parse_size(\"%s\") = %d, expected %d", s, r, -err);
 }
 
 TEST(test_size) {

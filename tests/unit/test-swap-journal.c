@@ -48,23 +48,40 @@ static bool holds(const char *dir, const char *tag) {
         return ok;
 }
 
-static void setup(const char *root, size_t nvol, SwapJournal *j, BerthPaths *p) {
-        *p = (BerthPaths) { .scope = SCOPE_SYSTEM };
-        ASSERT(asprintf(&p->state_dir, "%s/state", root) > 0);
-        ASSERT(asprintf(&p->runtime_dir, "%s/run", root) > 0);
-        *j = (SwapJournal) { .app = strdup("app"), .job = 7, .snapshot = strdup("abcdef"), .state = SWAP_STAGING };
-        j->volumes = calloc(nvol, sizeof(SwapVolume));
-        j->n_volumes = nvol;
+/* One test's world: under a scratch root, nvol volumes whose live copies hold
+ * "old" and staged copies "new"; j is the journal of their swap, rj one read
+ * back from disk. */
+typedef struct Fixture {
+        char *root;
+        SwapJournal j, rj;
+        BerthPaths p;
+} Fixture;
+
+static void fixture_init(Fixture *f, size_t nvol) {
+        *f = (Fixture) { .root = test_tmpdir() };
+        f->p = (BerthPaths) { .scope = SCOPE_SYSTEM };
+        ASSERT(asprintf(&f->p.state_dir, "%s/state", f->root) > 0);
+        ASSERT(asprintf(&f->p.runtime_dir, "%s/run", f->root) > 0);
+        f->j = (SwapJournal) { .app = strdup("app"), .job = 7, .snapshot = strdup("abcdef"), .state = SWAP_STAGING };
+        f->j.volumes = calloc(nvol, sizeof(SwapVolume));
+        f->j.n_volumes = nvol;
         for (size_t i = 0; i < nvol; i++) {
-                SwapVolume *v = &j->volumes[i];
+                SwapVolume *v = &f->j.volumes[i];
                 ASSERT(asprintf(&v->name, "v%zu", i) > 0);
-                ASSERT(asprintf(&v->live, "%s/vols/v%zu", root, i) > 0);
-                ASSERT(asprintf(&v->scratch, "%s/vols/.berth-restore-v%zu-7", root, i) > 0);
-                ASSERT(asprintf(&v->old, "%s/vols/.berth-old-v%zu-7", root, i) > 0);
+                ASSERT(asprintf(&v->live, "%s/vols/v%zu", f->root, i) > 0);
+                ASSERT(asprintf(&v->scratch, "%s/vols/.berth-restore-v%zu-7", f->root, i) > 0);
+                ASSERT(asprintf(&v->old, "%s/vols/.berth-old-v%zu-7", f->root, i) > 0);
                 ASSERT(asprintf(&v->staged, "%s/src/data/v%zu", v->scratch, i) > 0);
                 fill(v->live, "old");
                 fill(v->staged, "new");
         }
+}
+
+static void fixture_done(Fixture *f) {
+        swap_journal_done(&f->rj);
+        swap_journal_done(&f->j);
+        berth_paths_done(&f->p);
+        test_tmpdir_done(f->root);
 }
 
 /* The restore's swap phase, as restore.c runs it. */
@@ -90,43 +107,44 @@ static void run_swap(const BerthPaths *p, SwapJournal *j, bool fallback) {
         _exit(0);
 }
 
-static void one_case(unsigned at, bool fallback, size_t nvol) {
-        char *root = test_tmpdir();
-        SwapJournal j, rj = {};
-        BerthPaths p;
-        SwapOutcome o;
-        int st;
+/* The swap run in a child that dies at crash point at. */
+static void swap_killed_at(Fixture *f, unsigned at, bool fallback) {
         pid_t pid;
+        int st;
 
-        setup(root, nvol, &j, &p);
         die_at = at;
         renames = 0;
         pid = fork();
         ASSERT(pid >= 0);
         if (pid == 0)
-                run_swap(&p, &j, fallback);
+                run_swap(&f->p, &f->j, fallback);
         ASSERT(waitpid(pid, &st, 0) == pid);
         ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
 
-        ASSERT_OK(swap_journal_read(&p, "app", &rj));
-        bool committed = rj.state == SWAP_COMMITTED;
+static void one_case(unsigned at, bool fallback, size_t nvol) {
+        Fixture f;
+        SwapOutcome o;
+
+        fixture_init(&f, nvol);
+        swap_killed_at(&f, at, fallback);
+
+        ASSERT_OK(swap_journal_read(&f.p, "app", &f.rj));
+        bool committed = f.rj.state == SWAP_COMMITTED;
         ASSERT(committed == (at == DIE_AFTER_COMMIT));
-        ASSERT_OK(swap_journal_recover(&p, &rj, &o));
+        ASSERT_OK(swap_journal_recover(&f.p, &f.rj, &o));
         ASSERT_EQ(o, committed ? SWAP_ROLLED_FORWARD : SWAP_ROLLED_BACK);
         for (size_t i = 0; i < nvol; i++) {
                 struct stat s;
                 /* wholly old or wholly new, per the journal; never a mix, never missing */
-                if (!holds(j.volumes[i].live, committed ? "new" : "old"))
+                if (!holds(f.j.volumes[i].live, committed ? "new" : "old"))
                         test_fail(__FILE__, __LINE__, "volume %zu after crash point %u (%s): not wholly %s", i, at,
                                   fallback ? "fallback" : "exchange", committed ? "new" : "old");
-                ASSERT(lstat(j.volumes[i].scratch, &s) < 0 && errno == ENOENT);
-                ASSERT(lstat(j.volumes[i].old, &s) < 0 && errno == ENOENT);
+                ASSERT(lstat(f.j.volumes[i].scratch, &s) < 0 && errno == ENOENT);
+                ASSERT(lstat(f.j.volumes[i].old, &s) < 0 && errno == ENOENT);
         }
-        ASSERT_ERR(swap_journal_read(&p, "app", &rj), ENOENT);
-        swap_journal_done(&rj);
-        swap_journal_done(&j);
-        berth_paths_done(&p);
-        test_tmpdir_done(root);
+        ASSERT_ERR(swap_journal_read(&f.p, "app", &f.rj), ENOENT);
+        fixture_done(&f);
 }
 
 TEST(test_every_crash_point) {
@@ -142,94 +160,68 @@ TEST(test_every_crash_point) {
 TEST(test_recover_twice) {
         /* Recovery itself interrupted: its first pass done, journal left
          * (as if killed before removing it), then run again. */
-        char *root = test_tmpdir();
-        SwapJournal j, rj = {};
-        BerthPaths p;
+        Fixture f;
         SwapOutcome o;
-        pid_t pid;
-        int st;
 
-        setup(root, 2, &j, &p);
-        die_at = DIE_RENAME_2;
-        renames = 0;
-        pid = fork();
-        if (pid == 0)
-                run_swap(&p, &j, true);
-        ASSERT(waitpid(pid, &st, 0) == pid);
-        ASSERT_OK(swap_journal_read(&p, "app", &rj));
+        fixture_init(&f, 2);
+        swap_killed_at(&f, DIE_RENAME_2, true);
+        ASSERT_OK(swap_journal_read(&f.p, "app", &f.rj));
         /* second copy of the journal, to replay after the first recovery */
-        ASSERT_OK(swap_journal_recover(&p, &rj, &o));
-        ASSERT_OK(swap_journal_write(&p, &rj));
-        swap_journal_done(&rj);
-        ASSERT_OK(swap_journal_read(&p, "app", &rj));
-        ASSERT_OK(swap_journal_recover(&p, &rj, &o));
-        ASSERT(holds(j.volumes[0].live, "old"));
-        ASSERT(holds(j.volumes[1].live, "old"));
-        swap_journal_done(&rj);
-        swap_journal_done(&j);
-        berth_paths_done(&p);
-        test_tmpdir_done(root);
+        ASSERT_OK(swap_journal_recover(&f.p, &f.rj, &o));
+        ASSERT_OK(swap_journal_write(&f.p, &f.rj));
+        swap_journal_done(&f.rj);
+        ASSERT_OK(swap_journal_read(&f.p, "app", &f.rj));
+        ASSERT_OK(swap_journal_recover(&f.p, &f.rj, &o));
+        ASSERT(holds(f.j.volumes[0].live, "old"));
+        ASSERT(holds(f.j.volumes[1].live, "old"));
+        fixture_done(&f);
 }
 
 TEST(test_staging_only) {
-        char *root = test_tmpdir();
-        SwapJournal j, rj = {};
-        BerthPaths p;
+        Fixture f;
         SwapOutcome o;
         struct stat s;
 
-        setup(root, 1, &j, &p);
-        ASSERT_OK(swap_journal_write(&p, &j));
-        ASSERT_OK(swap_journal_read(&p, "app", &rj));
-        ASSERT_EQ(rj.state, SWAP_STAGING);
-        ASSERT_OK(swap_journal_recover(&p, &rj, &o));
+        fixture_init(&f, 1);
+        ASSERT_OK(swap_journal_write(&f.p, &f.j));
+        ASSERT_OK(swap_journal_read(&f.p, "app", &f.rj));
+        ASSERT_EQ(f.rj.state, SWAP_STAGING);
+        ASSERT_OK(swap_journal_recover(&f.p, &f.rj, &o));
         ASSERT_EQ(o, SWAP_CLEANED);
-        ASSERT(holds(j.volumes[0].live, "old"));
-        ASSERT(lstat(j.volumes[0].scratch, &s) < 0);
-        swap_journal_done(&rj);
-        swap_journal_done(&j);
-        berth_paths_done(&p);
-        test_tmpdir_done(root);
+        ASSERT(holds(f.j.volumes[0].live, "old"));
+        ASSERT(lstat(f.j.volumes[0].scratch, &s) < 0);
+        fixture_done(&f);
 }
 
 TEST(test_refuses_foreign_paths) {
         /* A damaged journal must not make recovery delete arbitrary paths. */
-        char *root = test_tmpdir();
-        SwapJournal j, rj = {};
-        BerthPaths p;
+        Fixture f;
 
-        setup(root, 1, &j, &p);
-        free(j.volumes[0].scratch);
-        ASSERT(asprintf(&j.volumes[0].scratch, "%s/vols", root) > 0);
-        ASSERT_OK(swap_journal_write(&p, &j));
-        ASSERT_ERR(swap_journal_read(&p, "app", &rj), EBADMSG);
-        ASSERT(holds(j.volumes[0].live, "old"));
-        swap_journal_done(&j);
-        berth_paths_done(&p);
-        test_tmpdir_done(root);
+        fixture_init(&f, 1);
+        free(f.j.volumes[0].scratch);
+        ASSERT(asprintf(&f.j.volumes[0].scratch, "%s/vols", f.root) > 0);
+        ASSERT_OK(swap_journal_write(&f.p, &f.j));
+        ASSERT_ERR(swap_journal_read(&f.p, "app", &f.rj), EBADMSG);
+        ASSERT(holds(f.j.volumes[0].live, "old"));
+        fixture_done(&f);
 }
 
 TEST(test_keep_missing_refuses) {
         /* The data to keep is gone (someone removed it by hand): touch nothing. */
-        char *root = test_tmpdir();
-        SwapJournal j, rj = {};
-        BerthPaths p;
+        Fixture f;
         SwapOutcome o;
 
-        setup(root, 1, &j, &p);
-        ASSERT_OK(swap_volume_record_inodes(&j.volumes[0]));
-        j.state = SWAP_PREPARED;
-        ASSERT_OK(swap_journal_write(&p, &j));
-        test_rm_rf(j.volumes[0].live);
-        ASSERT_OK(swap_journal_read(&p, "app", &rj));
-        ASSERT_ERR(swap_journal_recover(&p, &rj, &o), ESTALE);
-        ASSERT(holds(j.volumes[0].staged, "new"));
-        swap_journal_done(&rj);
-        ASSERT_OK(swap_journal_read(&p, "app", &rj)); /* journal kept */
-        swap_journal_done(&rj);
-        swap_journal_done(&j);
-        berth_paths_done(&p);
-        test_tmpdir_done(root);
+        fixture_init(&f, 1);
+        ASSERT_OK(swap_volume_record_inodes(&f.j.volumes[0]));
+        f.j.state = SWAP_PREPARED;
+        ASSERT_OK(swap_journal_write(&f.p, &f.j));
+        test_rm_rf(f.j.volumes[0].live);
+        ASSERT_OK(swap_journal_read(&f.p, "app", &f.rj));
+        ASSERT_ERR(swap_journal_recover(&f.p, &f.rj, &o), ESTALE);
+        ASSERT(holds(f.j.volumes[0].staged, "new"));
+        swap_journal_done(&f.rj);
+        ASSERT_OK(swap_journal_read(&f.p, "app", &f.rj)); /* journal kept */
+        fixture_done(&f);
 }
 
 int main(void) {
