@@ -42,8 +42,8 @@ static int check_upgrade(const App *app, const BerthConf *conf, const BerthPaths
         case UPGRADE_SNAPSHOT_FAILED:
         default:
                 log_error("Not starting app '%s': its manifest changed since it last started, and the pre-upgrade snapshot (job %lld) failed: %s. "
-                          "Fix the backup repository and start the app again, or set backup.upgrade_snapshot: false in %s to start it without one",
-                          app->id, (long long) up.job_id, strempty(up.error), berth_conf_path());
+                          "Fix the backup repository and restart the app (systemctl restart berth-%s.target), or set backup.upgrade_snapshot: false in %s to start it without one",
+                          app->id, (long long) up.job_id, strempty(up.error), app->id, berth_conf_path());
                 return -EIO;
         }
 }
