@@ -25,6 +25,8 @@ static const struct {
         { "restore", verb_restore, "restore [--yes] [--volume NAME]... APP SNAPSHOT|latest\n"
                                    "                                   restore an app from a snapshot" },
         { "recover", verb_recover, "recover [APP...]                 finish or undo interrupted restores" },
+        { "uninstall", verb_uninstall, "uninstall [--purge] [--yes] APP  stop an app and remove it; --purge: its data too\n"
+                                       "                                   (after a snapshot)" },
 };
 
 static int help(void) {

@@ -20,6 +20,7 @@ int verb_snapshots(int argc, char *argv[]);
 int verb_jobs(int argc, char *argv[]);
 int verb_restore(int argc, char *argv[]);
 int verb_recover(int argc, char *argv[]);
+int verb_uninstall(int argc, char *argv[]);
 int verb_list(int argc, char *argv[]);
 int verb_status(int argc, char *argv[]);
 

@@ -6,6 +6,7 @@
 #include <sys/sysmacros.h>
 
 #include "app_source.h"
+#include "fs_util.h"
 #include "strv.h"
 
 #define SUFFIX ".yaml"
@@ -258,6 +259,53 @@ static int find_source(char *const *dirs, const DirListing *listings, const char
 
 int app_source_find(char *const *dirs, const char *id, AppSource *ret) {
         return find_source(dirs, NULL, id, ret);
+}
+
+int app_source_uninstall(char *const *dirs, const char *id, char **ret_removed, char **ret_mask) {
+        _cleanup_free_ char *removed = NULL, *mask = NULL;
+        AppSource s = {};
+        int r;
+
+        *ret_removed = *ret_mask = NULL;
+        if (!dirs || !dirs[0])
+                return -ENOENT;
+        r = find_source(dirs, NULL, id, &s);
+        if (r < 0)
+                return r;
+        if (s.masked) {
+                app_source_done(&s);
+                return -ENOENT;
+        }
+        if (!startswith(s.path, "/usr/")) {
+                if (unlink(s.path) < 0 && errno != ENOENT) {
+                        r = -errno;
+                        app_source_done(&s);
+                        return r;
+                }
+                removed = TAKE_PTR(s.path);
+        }
+        app_source_done(&s);
+
+        r = find_source(dirs, NULL, id, &s);
+        if (r == -ENOENT)
+                goto done;
+        if (r < 0)
+                return r;
+        bool masked = s.masked;
+        app_source_done(&s);
+        if (masked)
+                goto done;
+        if (!(mask = strjoin(dirs[0], "/", id, SUFFIX)))
+                return -ENOMEM;
+        r = mkdir_p(dirs[0], 0755);
+        if (r < 0)
+                return r;
+        if (symlink("/dev/null", mask) < 0)
+                return -errno;
+done:
+        *ret_removed = TAKE_PTR(removed);
+        *ret_mask = TAKE_PTR(mask);
+        return 0;
 }
 
 /* Appends id (taken) to the n ids so far, growing the list by doubling:

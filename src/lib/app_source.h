@@ -40,5 +40,14 @@ int app_source_find(char *const *dirs, const char *id, AppSource *ret);
  * next to it. The id is the file name without ".yaml". */
 int app_source_from_file(const char *path, AppSource *ret);
 
+/* Takes app id out of the search path dirs: its manifest is removed where it
+ * lives outside /usr (the administrator's), and where a manifest is still
+ * found after that (a vendor one under /usr, or one that was overridden) the
+ * app is masked in the first directory (a symlink to /dev/null, as systemd
+ * masks units). Drop-ins are left alone. *ret_removed: the file removed;
+ * *ret_mask: the mask made; each NULL when not done. -ENOENT when the app is
+ * not installed (or already masked). */
+int app_source_uninstall(char *const *dirs, const char *id, char **ret_removed, char **ret_mask);
+
 /* Loads the manifest and merges its drop-ins. */
 int app_source_load(const AppSource *s, YamlDoc **ret, Diagnostics *diag);

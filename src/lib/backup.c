@@ -62,7 +62,14 @@ static void warn(BackupResult *r, const char *fmt, ...) {
 }
 
 const char *backup_kind_to_string(BackupKind k) {
-        return k == BACKUP_PRE_UPGRADE ? "pre-upgrade" : "backup";
+        switch (k) {
+        case BACKUP_PRE_UPGRADE:
+                return "pre-upgrade";
+        case BACKUP_PRE_PURGE:
+                return "pre-purge";
+        default:
+                return "backup";
+        }
 }
 
 void backup_close_interrupted_jobs(StateDb *db, const char *app, BackupKind kind, const BackupReporter *rep) {
@@ -75,9 +82,10 @@ void backup_close_interrupted_jobs(StateDb *db, const char *app, BackupKind kind
                 if (state_db_job_last(db, app, k, JOB_RUNNING, &stale) < 0)
                         return;
                 reporter_step(rep, 4, "%s job %lld of app '%s' ended without finishing (killed, or the machine went down); recorded as failed",
-                              kind == BACKUP_PRE_UPGRADE ? "Pre-upgrade snapshot" : "Backup", (long long) stale.id, app);
+                              kind == BACKUP_SCHEDULED ? "Backup" : "Snapshot", (long long) stale.id, app);
                 r = state_db_job_finish(db, stale.id, JOB_FAILED, 1, NULL,
-                                        kind == BACKUP_PRE_UPGRADE ? "interrupted: berth-prepare ended before it finished the job"
+                                        kind == BACKUP_PRE_UPGRADE ? "interrupted: berth-prepare ended before it finished the job" :
+                                        kind == BACKUP_PRE_PURGE   ? "interrupted: berth-uninstall ended before it finished the job"
                                                                    : "interrupted: berth-backup ended before it finished the job",
                                         NULL);
                 job_done(&stale);
@@ -744,4 +752,52 @@ oom:
         strv_free(args.tags);
         backup_result_done(&r);
         return q;
+}
+
+int backup_safety_snapshot(const App *a, const BerthConf *conf, const BerthPaths *paths, StateDb *db, BackupKind kind,
+                           const BackupReporter *rep, int64_t *ret_job_id, char **ret_snapshot_id, char **ret_error) {
+        _cleanup_(restic_repo_done) ResticRepo repo = {};
+        _cleanup_free_ char *err = NULL, *shown = NULL;
+        BackupResult br = {};
+        int64_t job = 0;
+        char host[256];
+        int r;
+
+        *ret_job_id = 0;
+        *ret_snapshot_id = *ret_error = NULL;
+        r = restic_repo_from_conf(conf, paths, &repo, &err);
+        if (r < 0)
+                return asprintf(ret_error, "cannot set up the backup repository: %s", err ?: strerror(-r)) < 0 ? -ENOMEM : 0;
+        backup_close_interrupted_jobs(db, a->id, kind, rep);
+        r = state_db_job_begin(db, a->id, backup_kind_to_string(kind), getenv("INVOCATION_ID"), &job);
+        if (r < 0)
+                return asprintf(ret_error, "cannot record the job in the state database: %s", strerror(-r)) < 0 ? -ENOMEM : 0;
+        *ret_job_id = job;
+        if (gethostname(host, sizeof(host)) < 0)
+                snprintf(host, sizeof(host), "localhost");
+        host[sizeof(host) - 1] = 0;
+        shown = restic_redact(repo.repository);
+        reporter_step(rep, 6, "Taking a %s snapshot of app '%s' (job %lld) to %s", backup_kind_to_string(kind), a->id,
+                      (long long) job, strempty(shown));
+
+        BackupContext ctx = {
+                .app = a, .paths = paths, .conf = conf, .repo = &repo, .db = db, .bus = NULL,
+                .lock_fd = -EBADF, .job_id = job, .host = host, .reporter = rep, .kind = kind,
+        };
+        r = app_backup(&ctx, &br);
+        if (r < 0) {
+                (void) state_db_job_finish(db, job, JOB_FAILED, 1, NULL, "out of memory", NULL);
+                return r;
+        }
+        r = state_db_job_finish(db, job, br.status, br.status == JOB_FAILED ? 1 : 0, br.stats_json, br.error, br.snapshot_id);
+        if (r < 0)
+                reporter_step(rep, 4, "Failed to record the end of job %lld, ignoring: %s", (long long) job, strerror(-r));
+        /* A warning (files that could not be read) is on the job; the snapshot
+         * holds everything else, as a backup would. */
+        if (br.status == JOB_FAILED)
+                *ret_error = TAKE_PTR(br.error);
+        else
+                *ret_snapshot_id = TAKE_PTR(br.snapshot_id);
+        backup_result_done(&br);
+        return 0;
 }

@@ -25,12 +25,14 @@ void reporter_step(const BackupReporter *rep, int level, const char *fmt, ...) _
 
 /* What a job of this flow is. A pre-upgrade snapshot (berth-prepare, when the
  * manifest changed) is the app's data as it is, before the changed manifest
- * first runs: its containers are stopped (they start after prepare), so it
- * has no hooks, no quiesce and no retention of its own; restic tags it
- * kind:pre-upgrade. */
+ * first runs; a pre-purge one (berth uninstall --purge) before it is deleted.
+ * The app's containers are stopped then, so these have no hooks, no quiesce
+ * and no retention of their own; restic tags them kind:pre-upgrade and
+ * kind:pre-purge. */
 typedef enum BackupKind {
         BACKUP_SCHEDULED,     /* "backup": the timer's or `berth backup` */
         BACKUP_PRE_UPGRADE,   /* "pre-upgrade" */
+        BACKUP_PRE_PURGE,     /* "pre-purge": berth uninstall --purge */
 } BackupKind;
 
 /* The job kind (state database, restic's kind: tag). */
@@ -62,6 +64,14 @@ void backup_result_done(BackupResult *r);
 /* Always fills *ret (status FAILED with an error on failure); returns 0, or
  * -ENOMEM. */
 int app_backup(const BackupContext *ctx, BackupResult *ret);
+
+/* A snapshot of a stopped app before a change that cannot be undone (kind
+ * BACKUP_PRE_UPGRADE or BACKUP_PRE_PURGE), as a job of that kind: interrupted
+ * ones closed first, the job recorded, the backup flow run, its end recorded.
+ * Returns 0 with *ret_job_id (0 when no job could be begun) and either
+ * *ret_snapshot_id (saved) or *ret_error (failed, one line); -ENOMEM. */
+int backup_safety_snapshot(const App *a, const BerthConf *conf, const BerthPaths *paths, StateDb *db, BackupKind kind,
+                           const BackupReporter *rep, int64_t *ret_job_id, char **ret_snapshot_id, char **ret_error);
 
 /* Jobs of this kind of the app still "running" lost their process (killed at
  * the end of a stop timeout, a power cut): recorded as failed, each reported

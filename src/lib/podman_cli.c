@@ -76,6 +76,23 @@ int podman_secret_sync(const char *name, const char *file) {
         return status == 0 ? 1 : -EIO;
 }
 
+int podman_object_remove(const char *kind, const char *name) {
+        char *rm[] = { (char *) kind, "rm", (char *) name, NULL };
+        char *inspect[] = { (char *) kind, "inspect", (char *) name, NULL };
+        int r, st;
+
+        r = podman(rm, true, true, &st, NULL);
+        if (r < 0)
+                return r;
+        if (st == 0)
+                return 1;
+        /* Not there (podman 4.3 and 5 word that differently), or in use? */
+        r = podman(inspect, true, true, &st, NULL);
+        if (r < 0)
+                return r;
+        return st == 0 ? -EIO : 0;
+}
+
 int podman_container_inspect(const char *name, char **ret_json) {
         char *inspect[] = { "container", "inspect", (char *) name, NULL };
         _cleanup_free_ char *out = NULL;

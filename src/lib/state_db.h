@@ -85,3 +85,5 @@ int state_db_apps(StateDb *db, char ***ret);
  * may be NULL; -ENOENT if none recorded. */
 int state_db_manifest_hash_get(StateDb *db, const char *app, char **ret_sha256, usec_t *ret_applied_at);
 int state_db_manifest_hash_set(StateDb *db, const char *app, const char *sha256);
+/* Forgets the app's manifest (its data was purged): its next start is a first one. */
+int state_db_manifest_hash_remove(StateDb *db, const char *app);

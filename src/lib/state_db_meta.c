@@ -78,3 +78,9 @@ int state_db_manifest_hash_set(StateDb *db, const char *app, const char *sha256)
                            "ON CONFLICT (app) DO UPDATE SET sha256 = excluded.sha256, applied_at = excluded.applied_at",
                        SQL_TEXT(app), SQL_TEXT(sha256), SQL_INT((int64_t) now_usec()));
 }
+
+int state_db_manifest_hash_remove(StateDb *db, const char *app) {
+        if (!db || isempty(app))
+                return -EINVAL;
+        return sql_run(db, "DELETE FROM app_manifests WHERE app = ?1", SQL_TEXT(app));
+}

@@ -124,6 +124,19 @@ out:
         return r;
 }
 
+int systemd_daemon_reload(sd_bus *bus) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &m, DEST, PATH, MANAGER, "Reload");
+        if (r < 0)
+                return r;
+        /* The reply comes once the generators ran and the units are loaded again:
+         * on a big machine that is more than sd-bus's default 25 s. */
+        return sd_bus_call(bus, m, 5 * 60 * USEC_PER_SEC, &error, &reply);
+}
+
 int systemd_unit_active_state(sd_bus *bus, const char *unit, char **ret) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;

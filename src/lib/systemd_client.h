@@ -32,6 +32,9 @@ void systemd_job_done(SystemdJob *j);
  * goes to *ret_result when wait. */
 int systemd_unit_job(sd_bus *bus, const char *method, const char *unit, bool wait, usec_t timeout,
                      char **ret_result);
+/* systemctl daemon-reload: the generators run again; returns when the manager
+ * has reloaded. */
+int systemd_daemon_reload(sd_bus *bus);
 /* ActiveState of a unit ("active", "inactive", "failed", ...). */
 int systemd_unit_active_state(sd_bus *bus, const char *unit, char **ret);
 /* Starts a transient oneshot service running argv (like systemd-run), with

@@ -1,9 +1,7 @@
 /* upgrade_snapshot.c — see upgrade_snapshot.h. */
 #include <sodium.h>
-#include <unistd.h>
 
 #include "app_source.h"
-#include "restic.h"
 #include "state_db.h"
 #include "upgrade_snapshot.h"
 #include "yaml_tree.h"
@@ -107,60 +105,6 @@ static int fail_errno(UpgradeResult *r, int error, const char *what, const char 
         return error;
 }
 
-/* The snapshot, as a job of kind pre-upgrade: its row says how it went. */
-static int take_snapshot(const App *a, const BerthConf *conf, const BerthPaths *paths, StateDb *db,
-                         const BackupReporter *rep, UpgradeResult *ret) {
-        _cleanup_(restic_repo_done) ResticRepo repo = {};
-        _cleanup_free_ char *err = NULL, *shown = NULL;
-        BackupResult br = {};
-        char host[256];
-        int r;
-
-        r = restic_repo_from_conf(conf, paths, &repo, &err);
-        if (r < 0) {
-                ret->outcome = UPGRADE_SNAPSHOT_FAILED;
-                if (asprintf(&ret->error, "cannot set up the backup repository: %s", err ?: strerror(-r)) < 0)
-                        return -ENOMEM;
-                return 0;
-        }
-        backup_close_interrupted_jobs(db, a->id, BACKUP_PRE_UPGRADE, rep);
-        r = state_db_job_begin(db, a->id, backup_kind_to_string(BACKUP_PRE_UPGRADE), getenv("INVOCATION_ID"), &ret->job_id);
-        if (r < 0)
-                return fail_errno(ret, r, "cannot record the job in the state database", paths->state_dir);
-        if (gethostname(host, sizeof(host)) < 0)
-                snprintf(host, sizeof(host), "localhost");
-        host[sizeof(host) - 1] = 0;
-        shown = restic_redact(repo.repository);
-        reporter_step(rep, 6, "The manifest of app '%s' changed since it last started: taking a pre-upgrade snapshot (job %lld) to %s",
-                      a->id, (long long) ret->job_id, strempty(shown));
-
-        BackupContext ctx = {
-                .app = a, .paths = paths, .conf = conf, .repo = &repo, .db = db, .bus = NULL,
-                .lock_fd = -EBADF, .job_id = ret->job_id, .host = host, .reporter = rep,
-                .kind = BACKUP_PRE_UPGRADE,
-        };
-        r = app_backup(&ctx, &br);
-        if (r < 0) {
-                (void) state_db_job_finish(db, ret->job_id, JOB_FAILED, 1, NULL, "out of memory", NULL);
-                return r;
-        }
-        r = state_db_job_finish(db, ret->job_id, br.status, br.status == JOB_FAILED ? 1 : 0, br.stats_json, br.error,
-                                br.snapshot_id);
-        if (r < 0)
-                reporter_step(rep, 4, "Failed to record the end of job %lld, ignoring: %s", (long long) ret->job_id, strerror(-r));
-        if (br.status == JOB_FAILED) {
-                ret->outcome = UPGRADE_SNAPSHOT_FAILED;
-                ret->error = TAKE_PTR(br.error);
-        } else {
-                /* A warning (files that could not be read) is on the job; the
-                 * snapshot holds everything else, as a backup would. */
-                ret->outcome = UPGRADE_SNAPSHOT_SAVED;
-                ret->snapshot_id = TAKE_PTR(br.snapshot_id);
-        }
-        backup_result_done(&br);
-        return 0;
-}
-
 int app_upgrade_check(const App *a, const BerthConf *conf, const BerthPaths *paths, const BackupReporter *rep,
                       UpgradeResult *ret) {
         _cleanup_(state_db_closep) StateDb *db = NULL;
@@ -197,9 +141,12 @@ int app_upgrade_check(const App *a, const BerthConf *conf, const BerthPaths *pat
         else if (!conf->upgrade_snapshot)
                 ret->outcome = UPGRADE_SNAPSHOT_DISABLED;
         else {
-                r = take_snapshot(a, conf, paths, db, rep, ret);
+                reporter_step(rep, 6, "The manifest of app '%s' changed since it last started", a->id);
+                r = backup_safety_snapshot(a, conf, paths, db, BACKUP_PRE_UPGRADE, rep, &ret->job_id, &ret->snapshot_id,
+                                           &ret->error);
                 if (r < 0)
                         return r;
+                ret->outcome = ret->snapshot_id ? UPGRADE_SNAPSHOT_SAVED : UPGRADE_SNAPSHOT_FAILED;
         }
         if (ret->outcome == UPGRADE_UNCHANGED || ret->outcome == UPGRADE_SNAPSHOT_FAILED)
                 return 0;

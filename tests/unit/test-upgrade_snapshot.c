@@ -196,7 +196,7 @@ TEST(test_outcomes) {
                 /* A pre-upgrade job is not the app's last backup. */
                 ASSERT_ERR(state_db_job_last(db, "notes", "backup", -1, &j), ENOENT);
         }
-        ASSERT(strstr(steps, "The manifest of app 'notes' changed since it last started: taking a pre-upgrade snapshot"));
+        ASSERT(strstr(steps, "The manifest of app 'notes' changed since it last started\nTaking a pre-upgrade snapshot of app 'notes' (job "));
         upgrade_result_done(&r);
         ASSERT_EQ(check(a, conf, &paths, &r), UPGRADE_UNCHANGED);
         upgrade_result_done(&r);
