@@ -4,27 +4,51 @@
  * Exit status: 0 prepared; 1 a step failed (the message names it), among them
  * a failed pre-upgrade snapshot; 2 usage; 3 no such app, masked, or its
  * manifest is invalid. */
+#include <signal.h>
+
 #include "app_current.h"
 #include "app_lock.h"
 #include "backup_log.h"
 #include "berth_conf.h"
 #include "log.h"
 #include "prepare.h"
+#include "systemd_client.h"
+#include "unit_names.h"
 #include "upgrade_snapshot.h"
+
+/* Whether systemd has the app's units of an older manifest: the manifest
+ * (their SourcePath=) changed on disk since the last daemon-reload. Run by
+ * hand, outside the service, it cannot be asked: then not. */
+static bool units_stale(const char *id) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_free_ char *unit = unit_name_prepare(id);
+        int r;
+
+        if (!unit || !getenv("INVOCATION_ID") || systemd_bus_open(false, &bus) < 0)
+                return false;
+        r = systemd_unit_needs_reload(bus, unit);
+        if (r < 0)
+                log_errno(LOG_WARNING_LEVEL, r, "Failed to ask systemd whether %s is current, assuming it is", unit);
+        return r > 0;
+}
 
 /* Logs what the comparison found; returns 0 when the app may start. */
 static int check_upgrade(const App *app, const BerthConf *conf, const BerthPaths *paths) {
         _cleanup_(upgrade_result_done) UpgradeResult up = {};
+        _cleanup_free_ char *job = NULL;
+        const char *conf_path = conf->path ?: berth_conf_path();
         BackupLog progress;
         BackupReporter reporter = backup_log_reporter(&progress);
         int r;
 
-        r = app_upgrade_check(app, conf, paths, &reporter, &up);
+        r = app_upgrade_check(app, conf, paths, units_stale(app->id), &reporter, &up);
         backup_log_flush(&progress);
         if (r < 0) {
-                log_error("Cannot tell whether the manifest of app '%s' changed: %s", app->id, up.error ?: strerror(-r));
+                log_error("Cannot check app '%s' for a pre-upgrade snapshot: %s", app->id, up.error ?: strerror(-r));
                 return r;
         }
+        if (up.job_id > 0 && !(job = strprintf(" (job %lld)", (long long) up.job_id)))
+                return log_errno(LOG_ERR_LEVEL, -ENOMEM, "Failed to prepare app '%s'", app->id);
         switch (up.outcome) {
         case UPGRADE_FIRST_START:
                 log_info("Recorded the manifest of app '%s' (its first start here)", app->id);
@@ -32,18 +56,27 @@ static int check_upgrade(const App *app, const BerthConf *conf, const BerthPaths
         case UPGRADE_UNCHANGED:
                 return 0;
         case UPGRADE_SNAPSHOT_SAVED:
-                log_info("Pre-upgrade snapshot %s of app '%s' saved (job %lld); the changed manifest is recorded",
-                         strempty(up.snapshot_id), app->id, (long long) up.job_id);
+                if (up.error)
+                        log_warning("Pre-upgrade snapshot %s of app '%s' saved%s with a warning: %s", strempty(up.snapshot_id),
+                                    app->id, strempty(job), up.error);
+                else
+                        log_info("Pre-upgrade snapshot %s of app '%s' saved%s; the changed manifest is recorded",
+                                 strempty(up.snapshot_id), app->id, strempty(job));
                 return 0;
         case UPGRADE_SNAPSHOT_DISABLED:
-                log_warning("The manifest of app '%s' changed; no pre-upgrade snapshot (backup.upgrade_snapshot is false in %s)",
-                            app->id, conf->path ?: berth_conf_path());
+                log_warning("App '%s' starts without a pre-upgrade snapshot: backup.upgrade_snapshot is false in %s",
+                            app->id, conf_path);
                 return 0;
+        case UPGRADE_UNITS_STALE:
+                log_error("Not starting app '%s': its manifest changed on disk after the last 'systemctl daemon-reload', so its "
+                          "units are those of the old one. Run 'systemctl daemon-reload', then restart the app "
+                          "(systemctl restart berth-%s.target)", app->id, app->id);
+                return -ESTALE;
         case UPGRADE_SNAPSHOT_FAILED:
         default:
-                log_error("Not starting app '%s': its manifest changed since it last started, and the pre-upgrade snapshot (job %lld) failed: %s. "
+                log_error("Not starting app '%s': it needs a pre-upgrade snapshot, and the snapshot%s failed: %s. "
                           "Fix the backup repository and restart the app (systemctl restart berth-%s.target), or set backup.upgrade_snapshot: false in %s to start it without one",
-                          app->id, (long long) up.job_id, strempty(up.error), app->id, berth_conf_path());
+                          app->id, strempty(job), strempty(up.error), app->id, conf_path);
                 return -EIO;
         }
 }
@@ -60,6 +93,16 @@ int main(int argc, char *argv[]) {
         int r, ret = 1;
 
         log_open("berth-prepare", false);
+        {
+                /* A stop while a pre-upgrade snapshot runs (systemd sends
+                 * KillSignal=SIGINT): restic ends, removing its repository lock,
+                 * and this lives on to record the job as failed (see backup.h). */
+                sigset_t stop;
+                sigemptyset(&stop);
+                sigaddset(&stop, SIGINT);
+                sigaddset(&stop, SIGTERM);
+                (void) sigprocmask(SIG_BLOCK, &stop, NULL);
+        }
         if (argc == 3 && streq(argv[1], "--user"))
                 scope = SCOPE_USER;
         else if (argc != 2) {

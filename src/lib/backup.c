@@ -230,7 +230,10 @@ static int with_lock_retries(const BackupContext *c, const char *what, ResticCal
                 r = call(c, arg, &res, &err);
                 if (r < 0)
                         return r;
-                if (res != RESTIC_LOCKED || attempt >= c->conf->lock_retries || stop_requested()) {
+                /* A pre-upgrade snapshot holds the app's start: it waits out
+                 * another app's long prune rather than leave the app down. */
+                bool give_up = c->kind != BACKUP_PRE_UPGRADE && attempt >= c->conf->lock_retries;
+                if (res != RESTIC_LOCKED || give_up || stop_requested()) {
                         *ret_res = res;
                         *ret_err = TAKE_PTR(err);
                         return 0;
@@ -243,9 +246,13 @@ static int with_lock_retries(const BackupContext *c, const char *what, ResticCal
                         _cleanup_free_ char *uerr = NULL;
                         (void) restic_unlock_stale(c->repo, &ures, &uerr);
                 }
-                unsigned pause = MIN(5U << (attempt - 1), 60U);
-                step(c, 4, "Repository is locked by another operation; %s again in %u s (attempt %u of %u)",
-                     what, pause, attempt, c->conf->lock_retries);
+                unsigned pause = MIN(5U << MIN(attempt - 1, 4U), 60U);
+                if (c->kind == BACKUP_PRE_UPGRADE)
+                        step(c, 4, "Repository is locked by another operation; %s again in %u s (attempt %u; the app starts once this snapshot is saved)",
+                             what, pause, attempt);
+                else
+                        step(c, 4, "Repository is locked by another operation; %s again in %u s (attempt %u of %u)",
+                             what, pause, attempt, c->conf->lock_retries);
                 for (unsigned i = 0; i < pause && !stop_requested(); i++)
                         sleep(1);
         }
@@ -303,13 +310,34 @@ static const char *describe(ResticResult res) {
 }
 
 /* Opens the repository, initialising the embedded default on first use. */
+static bool default_repository_missing(const BackupContext *c) {
+        _cleanup_free_ char *config = NULL;
+        return c->repo->is_default &&
+               (asprintf(&config, "%s/config", c->repo->repository) < 0 || access(config, F_OK) < 0);
+}
+
+/* The lock (/run/berth/lock/.repository, not an app id) under which the
+ * embedded default repository is made: the first jobs of several apps (after
+ * a boot that upgraded them all, say) find none at once, and two restic init
+ * of one directory leave it damaged for good. */
+#define REPOSITORY_LOCK ".repository"
+
 static int ensure_repository(const BackupContext *c, BackupResult *r, bool *ret_initialised) {
         _cleanup_free_ char *err = NULL, *shown = restic_redact(c->repo->repository);
+        _cleanup_close_ int lock = -EBADF;
         ResticResult res;
         int q;
 
         if (!shown)
                 return -ENOMEM;
+        if (default_repository_missing(c)) {
+                lock = app_lock_take(c->paths, REPOSITORY_LOCK, APP_LOCK_EXCLUSIVE, true);
+                if (lock < 0) {
+                        fail(r, "cannot take the lock for creating the default repository %s: %s", shown, strerror(-lock));
+                        return 0;
+                }
+                /* Made meanwhile by the holder we waited for: it is opened as any other. */
+        }
         if (c->repo->is_default) {
                 q = restic_default_password_ensure(c->repo);
                 if (q < 0) {
@@ -339,13 +367,10 @@ static int ensure_repository(const BackupContext *c, BackupResult *r, bool *ret_
 }
 
 static bool must_open_first(const BackupContext *c) {
-        _cleanup_free_ char *config = NULL;
-
         if (c->kind == BACKUP_SCHEDULED && (c->app->backup.quiesce == QUIESCE_STOP || c->app->backup.hooks.n_pre > 0))
                 return true;
         /* The embedded default is a local path: does it hold a repository yet? */
-        return c->repo->is_default &&
-               (asprintf(&config, "%s/config", c->repo->repository) < 0 || access(config, F_OK) < 0);
+        return default_repository_missing(c);
 }
 
 static int run_hooks(const BackupContext *c, const Hook *hooks, size_t n, const char *phase, char **env,
@@ -767,11 +792,11 @@ int backup_safety_snapshot(const App *a, const BerthConf *conf, const BerthPaths
         *ret_snapshot_id = *ret_error = NULL;
         r = restic_repo_from_conf(conf, paths, &repo, &err);
         if (r < 0)
-                return asprintf(ret_error, "cannot set up the backup repository: %s", err ?: strerror(-r)) < 0 ? -ENOMEM : 0;
+                return (*ret_error = strprintf("cannot set up the backup repository: %s", err ?: strerror(-r))) ? 0 : -ENOMEM;
         backup_close_interrupted_jobs(db, a->id, kind, rep);
         r = state_db_job_begin(db, a->id, backup_kind_to_string(kind), getenv("INVOCATION_ID"), &job);
         if (r < 0)
-                return asprintf(ret_error, "cannot record the job in the state database: %s", strerror(-r)) < 0 ? -ENOMEM : 0;
+                return (*ret_error = strprintf("cannot record the job in the state database: %s", strerror(-r))) ? 0 : -ENOMEM;
         *ret_job_id = job;
         if (gethostname(host, sizeof(host)) < 0)
                 snprintf(host, sizeof(host), "localhost");
@@ -792,11 +817,10 @@ int backup_safety_snapshot(const App *a, const BerthConf *conf, const BerthPaths
         r = state_db_job_finish(db, job, br.status, br.status == JOB_FAILED ? 1 : 0, br.stats_json, br.error, br.snapshot_id);
         if (r < 0)
                 reporter_step(rep, 4, "Failed to record the end of job %lld, ignoring: %s", (long long) job, strerror(-r));
-        /* A warning (files that could not be read) is on the job; the snapshot
-         * holds everything else, as a backup would. */
-        if (br.status == JOB_FAILED)
-                *ret_error = TAKE_PTR(br.error);
-        else
+        /* A warning (files that could not be read) goes with the snapshot,
+         * which holds everything else, as a backup's would. */
+        *ret_error = TAKE_PTR(br.error);
+        if (br.status != JOB_FAILED)
                 *ret_snapshot_id = TAKE_PTR(br.snapshot_id);
         backup_result_done(&br);
         return 0;

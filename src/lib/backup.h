@@ -68,15 +68,20 @@ int app_backup(const BackupContext *ctx, BackupResult *ret);
 /* A snapshot of a stopped app before a change that cannot be undone (kind
  * BACKUP_PRE_UPGRADE or BACKUP_PRE_PURGE), as a job of that kind: interrupted
  * ones closed first, the job recorded, the backup flow run, its end recorded.
- * Returns 0 with *ret_job_id (0 when no job could be begun) and either
- * *ret_snapshot_id (saved) or *ret_error (failed, one line); -ENOMEM. */
+ * Returns 0 with *ret_job_id (0 when no job could be begun), *ret_snapshot_id
+ * when saved, and *ret_error: why it failed, or (with a snapshot) what it warns
+ * of (files that could not be read); -ENOMEM. A pre-upgrade snapshot waits for
+ * a repository locked by another operation until it is free or the caller is
+ * stopped, however long: the app it holds back stays down otherwise. */
 int backup_safety_snapshot(const App *a, const BerthConf *conf, const BerthPaths *paths, StateDb *db, BackupKind kind,
                            const BackupReporter *rep, int64_t *ret_job_id, char **ret_snapshot_id, char **ret_error);
 
 /* Jobs of this kind of the app still "running" lost their process (killed at
  * the end of a stop timeout, a power cut): recorded as failed, each reported
  * through rep, so that they do not stay running for ever in the history. The
- * caller makes sure no job of that kind of the app runs (it holds the lock). */
+ * caller makes sure no job of that kind of the app runs: the backup and
+ * uninstall helpers hold the app's lock exclusively, and systemd runs one
+ * prepare service of an app at a time. */
 void backup_close_interrupted_jobs(StateDb *db, const char *app, BackupKind kind, const BackupReporter *rep);
 
 /* The paths a backup of the app covers: its volumes with backup: true, its

@@ -146,7 +146,9 @@ static int render_prepare(const App *a, const RenderOptions *o, UnitSet *s) {
         if (o->paths->scope == SCOPE_SYSTEM &&
             ((r = unit_file_comment(u, "Service", "restic's index cache, for the pre-upgrade snapshot (a unit has no $HOME).")) < 0 ||
              (r = unit_file_add_raw(u, "Service", "CacheDirectory", "berth/restic")) < 0 ||
-             (r = unit_file_add_raw(u, "Service", "Environment", "RESTIC_CACHE_DIR=/var/cache/berth/restic")) < 0))
+             (r = unit_file_add_raw(u, "Service", "Environment", "RESTIC_CACHE_DIR=/var/cache/berth/restic")) < 0 ||
+             (r = unit_file_comment(u, "Service", "Stopped during a snapshot, restic removes its repository lock on SIGINT and berth-prepare records the job as failed.")) < 0 ||
+             (r = unit_file_add_raw(u, "Service", "KillSignal", "SIGINT")) < 0))
                 return r;
         if ((r = strv_extend(&argv, helper)) < 0 ||
             (o->paths->scope == SCOPE_USER && (r = strv_extend(&argv, "--user")) < 0) ||

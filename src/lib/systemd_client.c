@@ -137,10 +137,10 @@ int systemd_daemon_reload(sd_bus *bus) {
         return sd_bus_call(bus, m, 5 * 60 * USEC_PER_SEC, &error, &reply);
 }
 
-int systemd_unit_active_state(sd_bus *bus, const char *unit, char **ret) {
+/* The unit's object path (loading it if need be). */
+static int unit_path(sd_bus *bus, const char *unit, char **ret) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_free_ char *path = NULL;
         const char *p;
         int r;
 
@@ -150,10 +150,31 @@ int systemd_unit_active_state(sd_bus *bus, const char *unit, char **ret) {
         r = sd_bus_message_read(reply, "o", &p);
         if (r < 0)
                 return r;
-        path = strdup(p);
-        if (!path)
-                return -ENOMEM;
+        *ret = strdup(p);
+        return *ret ? 0 : -ENOMEM;
+}
+
+int systemd_unit_active_state(sd_bus *bus, const char *unit, char **ret) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        r = unit_path(bus, unit, &path);
+        if (r < 0)
+                return r;
         return sd_bus_get_property_string(bus, DEST, path, "org.freedesktop.systemd1.Unit", "ActiveState", &error, ret);
+}
+
+int systemd_unit_needs_reload(sd_bus *bus, const char *unit) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *path = NULL;
+        int b = 0, r;
+
+        r = unit_path(bus, unit, &path);
+        if (r < 0)
+                return r;
+        r = sd_bus_get_property_trivial(bus, DEST, path, "org.freedesktop.systemd1.Unit", "NeedDaemonReload", &error, 'b', &b);
+        return r < 0 ? r : b != 0;
 }
 
 static int append_strv_property(sd_bus_message *m, const char *name, char *const *l) {

@@ -37,6 +37,9 @@ int systemd_unit_job(sd_bus *bus, const char *method, const char *unit, bool wai
 int systemd_daemon_reload(sd_bus *bus);
 /* ActiveState of a unit ("active", "inactive", "failed", ...). */
 int systemd_unit_active_state(sd_bus *bus, const char *unit, char **ret);
+/* Whether a file of the unit changed since systemd loaded it (its fragment,
+ * drop-ins, or the file its SourcePath= names): 1 yes, 0 no, or -errno. */
+int systemd_unit_needs_reload(sd_bus *bus, const char *unit);
 /* Starts a transient oneshot service running argv (like systemd-run), with
  * env as its Environment=; the start job is watched through ret (see
  * SystemdJob). */

@@ -1,4 +1,5 @@
 /* upgrade_snapshot.c — see upgrade_snapshot.h. */
+#include <dirent.h>
 #include <sodium.h>
 
 #include "app_source.h"
@@ -100,16 +101,46 @@ int manifest_digest(const App *a, char ret[static MANIFEST_DIGEST_SIZE], Diagnos
 }
 
 static int fail_errno(UpgradeResult *r, int error, const char *what, const char *path) {
-        if (!r->error && asprintf(&r->error, "%s '%s': %s", what, path, strerror(-error)) < 0)
-                r->error = NULL;
+        if (!r->error)
+                r->error = strprintf("%s '%s': %s", what, path, strerror(-error));
         return error;
 }
 
-int app_upgrade_check(const App *a, const BerthConf *conf, const BerthPaths *paths, const BackupReporter *rep,
-                      UpgradeResult *ret) {
+/* Whether a volume the app backs up holds anything: an app with no manifest
+ * recorded but with data is not new here (berth itself was upgraded, the
+ * state database was lost, the data was restored or moved in). */
+static int app_has_data(const App *a, const BerthPaths *paths) {
+        for (size_t i = 0; i < a->n_volumes; i++) {
+                _cleanup_free_ char *path = NULL;
+                DIR *d;
+                struct dirent *de;
+                bool any = false;
+
+                if (!a->volumes[i].backup)
+                        continue;
+                if (!(path = berth_volume_path(paths, a->id, &a->volumes[i])))
+                        return -ENOMEM;
+                d = opendir(path);
+                if (!d) {
+                        if (errno == ENOENT)
+                                continue;
+                        return -errno;
+                }
+                while (!any && (de = readdir(d)))
+                        any = !streq(de->d_name, ".") && !streq(de->d_name, "..");
+                closedir(d);
+                if (any)
+                        return 1;
+        }
+        return 0;
+}
+
+int app_upgrade_check(const App *a, const BerthConf *conf, const BerthPaths *paths, bool units_stale,
+                      const BackupReporter *rep, UpgradeResult *ret) {
         _cleanup_(state_db_closep) StateDb *db = NULL;
         _cleanup_free_ char *dbpath = state_db_path(paths->state_dir), *recorded = NULL;
         char digest[MANIFEST_DIGEST_SIZE];
+        const char *why = NULL;
         int r;
 
         *ret = (UpgradeResult) {};
@@ -121,8 +152,7 @@ int app_upgrade_check(const App *a, const BerthConf *conf, const BerthPaths *pat
                 if (r < 0 && diag.n > 0) {
                         /* The manifest changed (or went) since it was loaded: say where. */
                         _cleanup_free_ char *what = diag_format(&diag.items[0]);
-                        if (asprintf(&ret->error, "cannot read the manifest again: %s", strempty(what)) < 0)
-                                ret->error = NULL;
+                        ret->error = strprintf("cannot read the manifest again: %s", strempty(what));
                 }
                 diag_clear(&diag);
                 if (r < 0)
@@ -131,24 +161,37 @@ int app_upgrade_check(const App *a, const BerthConf *conf, const BerthPaths *pat
         r = state_db_open(dbpath, false, &db);
         if (r < 0)
                 return fail_errno(ret, r, "cannot open the state database", dbpath);
+        /* Whatever comes next: a snapshot this service was stopped in the middle
+         * of is closed (systemd runs one prepare of an app at a time). */
+        backup_close_interrupted_jobs(db, a->id, BACKUP_PRE_UPGRADE, rep);
         r = state_db_manifest_hash_get(db, a->id, &recorded, NULL);
-        if (r == -ENOENT)
-                ret->outcome = UPGRADE_FIRST_START;
-        else if (r < 0)
+        if (r == -ENOENT) {
+                r = app_has_data(a, paths);
+                if (r < 0)
+                        return fail_errno(ret, r, "cannot look into the volumes of app", a->id);
+                if (r == 0)
+                        ret->outcome = UPGRADE_FIRST_START;
+                else
+                        why = "no manifest of it is recorded, and it has data";
+        } else if (r < 0)
                 return fail_errno(ret, r, "cannot read the recorded manifest from", dbpath);
         else if (streq(recorded, digest))
                 ret->outcome = UPGRADE_UNCHANGED;
-        else if (!conf->upgrade_snapshot)
+        else
+                why = "its manifest changed since it last started";
+        if (why && units_stale)
+                ret->outcome = UPGRADE_UNITS_STALE;
+        else if (why && !conf->upgrade_snapshot)
                 ret->outcome = UPGRADE_SNAPSHOT_DISABLED;
-        else {
-                reporter_step(rep, 6, "The manifest of app '%s' changed since it last started", a->id);
+        else if (why) {
+                reporter_step(rep, 6, "App '%s': %s", a->id, why);
                 r = backup_safety_snapshot(a, conf, paths, db, BACKUP_PRE_UPGRADE, rep, &ret->job_id, &ret->snapshot_id,
                                            &ret->error);
                 if (r < 0)
                         return r;
                 ret->outcome = ret->snapshot_id ? UPGRADE_SNAPSHOT_SAVED : UPGRADE_SNAPSHOT_FAILED;
         }
-        if (ret->outcome == UPGRADE_UNCHANGED || ret->outcome == UPGRADE_SNAPSHOT_FAILED)
+        if (ret->outcome == UPGRADE_UNCHANGED || ret->outcome == UPGRADE_SNAPSHOT_FAILED || ret->outcome == UPGRADE_UNITS_STALE)
                 return 0;
         /* Not recorded, the next start compares with the old manifest again
          * and takes another snapshot: more than needed, nothing lost. */

@@ -3,8 +3,13 @@
  * repository (restic from $PATH's /usr/bin/restic, as berth runs it): first
  * start recorded, unchanged, changed and snapshotted, changed with a broken
  * repository (the app must not start, the change is not recorded, the next
- * start tries again), changed with the snapshot switched off in berth.conf. */
+ * start tries again), changed with the snapshot switched off in berth.conf,
+ * changed while systemd's units are stale, nothing recorded but data there.
+ * The app is loaded from its manifest, with quiesce, a pre hook and a
+ * retention of one snapshot: none of which a pre-upgrade snapshot may apply.
+ * Three apps' first snapshots at once make the default repository once. */
 #include <limits.h>
+#include <sys/wait.h>
 
 #include "test.h"
 
@@ -12,6 +17,8 @@
 #include "berth_conf.h"
 #include "berth_paths.h"
 #include "fs_util.h"
+#include "manifest.h"
+#include "restic.h"
 #include "state_db.h"
 #include "strv.h"
 #include "upgrade_snapshot.h"
@@ -29,6 +36,13 @@ static void on_step(void *userdata, int level, const char *message) {
 
 static const BackupReporter reporter = { .step = on_step };
 
+/* A valid app: one container with a volume; quiesce, a pre hook (podman exec)
+ * and keep-last 1, which a scheduled backup would apply. */
+#define BASE "schema: 1\nname: Notes\ncontainers:\n  app:\n    image: localhost/notes:1\n" \
+             "    environment: {A: \"1\", B: \"2\"}\n    volumes: [\"data:/data\"]\n" \
+             "volumes: {data: {}}\n" \
+             "backup: {quiesce: stop, retention: {last: 1}, hooks: {pre: [{container: app, exec: [\"false\"]}]}}\n"
+
 static char *path_in(const char *name) {
         char *p = NULL;
         if (asprintf(&p, "%s/%s", tmp, name) < 0)
@@ -36,14 +50,44 @@ static char *path_in(const char *name) {
         return p;
 }
 
-/* An app of one manifest and one drop-in, with no volumes or secrets: its
- * backup set is its snapshot index alone. */
+/* A hand-made app of one manifest and one drop-in, for the digest. */
 static App *app_new(void) {
         App *a = calloc(1, sizeof(App));
         if (!a || !(a->id = strdup("notes")) || !(a->source_path = path_in("apps/notes.yaml")) ||
             strv_consume(&a->dropin_paths, path_in("apps/notes.yaml.d/10-env.yaml")) < 0)
                 abort();
         return a;
+}
+
+/* The app as berth-prepare has it: loaded and validated from apps/ID.yaml and
+ * apps/ID.yaml.d/10-env.yaml. */
+static App *app_load(const char *id) {
+        _cleanup_free_ char *path = NULL, *dropin = NULL;
+        char *dropins[2] = {};
+        Diagnostics d = {};
+        App *a = NULL;
+
+        if (asprintf(&path, "%s/apps/%s.yaml", tmp, id) < 0 || asprintf(&dropin, "%s/apps/%s.yaml.d/10-env.yaml", tmp, id) < 0)
+                abort();
+        dropins[0] = dropin;
+        AppSource src = { .id = (char *) id, .path = path, .dropins = dropins };
+        if (manifest_load(&src, NULL, &a, &d) < 0) {
+                char *t = test_diag_text(&d);
+                test_fail(__FILE__, __LINE__, "manifest of %s: %s", id, t);
+        }
+        return a;
+}
+
+/* The directories berth-prepare makes before the check, and data in the
+ * volume when given. */
+static void prepared(const char *state, const char *id, const char *data) {
+        _cleanup_free_ char *vol = NULL;
+
+        if (asprintf(&vol, "%s/apps/%s/volumes/data", state, id) < 0)
+                abort();
+        ASSERT_OK(mkdir_p(vol, 0755));
+        if (data)
+                test_write(vol, "file", data);
 }
 
 static BerthConf *conf_with(const char *text) {
@@ -59,7 +103,7 @@ static BerthConf *conf_with(const char *text) {
 }
 
 static UpgradeOutcome check(const App *a, const BerthConf *conf, const BerthPaths *paths, UpgradeResult *ret) {
-        ASSERT_OK(app_upgrade_check(a, conf, paths, &reporter, ret));
+        ASSERT_OK(app_upgrade_check(a, conf, paths, false, &reporter, ret));
         return ret->outcome;
 }
 
@@ -79,13 +123,16 @@ static void digest_of(const char *manifest, const char *dropin, char ret[static 
         test_write(tmp, "apps/notes.yaml.d/10-env.yaml", dropin);
         Diagnostics d = {};
 
-        ASSERT_OK(manifest_digest(a, ret, &d));
+        if (manifest_digest(a, ret, &d) < 0) {
+                char *t = test_diag_text(&d);
+                test_fail(__FILE__, __LINE__, "digest of:\n%s\n+ %s\n%s", manifest, dropin, t);
+        }
         ASSERT_EQ(d.n, 0);
         ASSERT_EQ(strlen(ret), 64);
         ASSERT_EQ(strspn(ret, "0123456789abcdef"), 64);
 }
 
-#define BASE "schema: 1\nname: Notes\ncontainers:\n  app:\n    image: localhost/notes:1\n    environment: {A: \"1\", B: \"2\"}\n"
+
 
 TEST(test_digest) {
         static const struct {
@@ -94,19 +141,26 @@ TEST(test_digest) {
         } cases[] = {
                 { BASE, "", true },
                 /* layout, comments, key order, flow or block style: the same tree */
-                { "# notes\nschema: 1\nname: Notes\ncontainers:\n  app:\n    environment:\n      B: \"2\"\n      A: \"1\"\n    image: localhost/notes:1   # pinned\n", "", true },
+                { "# notes\nvolumes:\n  data: {}\nschema: 1\nname: Notes\ncontainers:\n  app:\n    volumes:\n      - \"data:/data\"\n"
+                  "    environment:\n      B: \"2\"\n      A: \"1\"\n    image: localhost/notes:1   # pinned\n"
+                  "backup: {quiesce: stop, retention: {last: 1}, hooks: {pre: [{container: app, exec: [\"false\"]}]}}\n", "", true },
                 /* what does not run against the data */
                 { BASE "description: Notes, renamed\nenabled: false\n", "name: Other\n", true },
-                { BASE "backup: {schedule: daily, retention: {last: 3}}\n", "backup: {quiesce: stop}\n", true },
+                { BASE, "backup: {schedule: daily, retention: {last: 3}, quiesce: none}\n", true },
                 { BASE "migrate: {hooks: {post: [{container: app, exec: [\"true\"]}]}}\n", "", true },
                 /* what does */
                 { BASE, "containers: {app: {environment: {A: \"3\"}}}\n", false },
                 { BASE, "containers: {app: {image: localhost/notes:2}}\n", false },
                 { BASE "version: \"2\"\n", "", false },
-                { BASE "volumes: {data: {}}\n", "", false },
+                { BASE, "volumes: {more: {}}\n", false },
                 { BASE, "containers: {app: {command: [\"run\"]}}\n", false },
                 /* a plain and a quoted scalar are different values */
-                { "schema: 1\nname: Notes\ncontainers:\n  app:\n    image: localhost/notes:1\n    environment: {A: \"1\", B: 2}\n", "", false },
+                { "schema: 1\nname: Notes\ncontainers:\n  app:\n    image: localhost/notes:1\n"
+                  "    environment: {A: \"1\", B: 2}\n    volumes: [\"data:/data\"]\nvolumes: {data: {}}\n", "", false },
+                /* backup: is left out at the top only: a volume's counts */
+                { BASE, "volumes: {data: {backup: false}}\n", false },
+                /* and so is name: at the top only */
+                { BASE, "containers: {app: {environment: {name: x}}}\n", false },
         };
         char base[MANIFEST_DIGEST_SIZE], d[MANIFEST_DIGEST_SIZE];
 
@@ -133,7 +187,7 @@ TEST(test_digest) {
 }
 
 TEST(test_outcomes) {
-        _cleanup_(app_freep) App *a = app_new();
+        _cleanup_(app_freep) App *a = NULL;
         _cleanup_(berth_conf_freep) BerthConf *conf = conf_with("");
         _cleanup_(berth_conf_freep) BerthConf *broken = NULL, *off = NULL;
         _cleanup_free_ char *state = path_in("state"), *h1 = NULL, *h2 = NULL, *h3 = NULL;
@@ -141,15 +195,12 @@ TEST(test_outcomes) {
         UpgradeResult r = {};
 
         ASSERT_OK(mkdir_p(state, 0755));
-        {
-                /* made by berth-prepare before the check: the snapshot index goes there */
-                _cleanup_free_ char *appdir = path_in("state/apps/notes");
-                ASSERT_OK(mkdir_p(appdir, 0755));
-        }
+        prepared(state, "notes", NULL);
         test_write(tmp, "apps/notes.yaml", BASE);
         test_write(tmp, "apps/notes.yaml.d/10-env.yaml", "name: Notes\n");
+        a = app_load("notes");
 
-        /* First start: recorded, no job, no repository made. */
+        /* First start, no data yet: recorded, no job, no repository made. */
         ASSERT_EQ(check(a, conf, &paths, &r), UPGRADE_FIRST_START);
         ASSERT_EQ(r.job_id, 0);
         upgrade_result_done(&r);
@@ -159,7 +210,9 @@ TEST(test_outcomes) {
                 ASSERT(access(config, F_OK) < 0);
         }
 
-        /* Started again, nothing changed; then only its backup policy did. */
+        /* The app runs, and writes. Started again, nothing changed; then only
+         * its backup policy did. */
+        prepared(state, "notes", "written by version 1\n");
         ASSERT_EQ(check(a, conf, &paths, &r), UPGRADE_UNCHANGED);
         ASSERT_EQ(r.job_id, 0);
         upgrade_result_done(&r);
@@ -167,10 +220,39 @@ TEST(test_outcomes) {
         ASSERT_EQ(check(a, conf, &paths, &r), UPGRADE_UNCHANGED);
         upgrade_result_done(&r);
 
-        /* Changed: the default repository is made, the snapshot saved and
-         * cached with its kind, the job succeeded, the new manifest recorded. */
+        /* Changed while systemd still has the old units: neither snapshotted
+         * nor recorded, no job. */
         test_write(tmp, "apps/notes.yaml.d/10-env.yaml", "containers: {app: {environment: {A: \"2\"}}}\n");
+        ASSERT_OK(app_upgrade_check(a, conf, &paths, true, &reporter, &r));
+        ASSERT_EQ(r.outcome, UPGRADE_UNITS_STALE);
+        ASSERT_EQ(r.job_id, 0);
+        upgrade_result_done(&r);
+        {
+                _cleanup_free_ char *h = recorded(&paths);
+                ASSERT_STREQ(h, h1);
+        }
+
+        /* Reloaded: the default repository is made, the snapshot saved with
+         * the volume's data (no quiesce, no hook: either would have failed it)
+         * and cached with its kind, the job succeeded, the new manifest recorded. */
         ASSERT_EQ(check(a, conf, &paths, &r), UPGRADE_SNAPSHOT_SAVED);
+        ASSERT(!r.error);
+        {
+                _cleanup_(restic_repo_done) ResticRepo repo = {};
+                _cleanup_free_ char *err = NULL, *file = path_in("state/apps/notes/volumes/data/file");
+                char out[] = "/tmp/berth-test-dump.XXXXXX";
+                int fd = mkstemp(out);
+                ResticResult res;
+
+                ASSERT(fd >= 0);
+                ASSERT_OK(restic_repo_from_conf(conf, &paths, &repo, &err));
+                ASSERT_OK(restic_dump(&repo, r.snapshot_id, file, fd, &res, &err));
+                ASSERT_EQ(res, RESTIC_OK);
+                close(fd);
+                _cleanup_free_ char *got = test_read("/", out + 1);
+                ASSERT_STREQ(got, "written by version 1\n");
+                unlink(out);
+        }
         ASSERT(r.job_id > 0);
         ASSERT(r.snapshot_id && strlen(r.snapshot_id) == 64);
         ASSERT((h2 = recorded(&paths)));
@@ -196,7 +278,8 @@ TEST(test_outcomes) {
                 /* A pre-upgrade job is not the app's last backup. */
                 ASSERT_ERR(state_db_job_last(db, "notes", "backup", -1, &j), ENOENT);
         }
-        ASSERT(strstr(steps, "The manifest of app 'notes' changed since it last started\nTaking a pre-upgrade snapshot of app 'notes' (job "));
+        ASSERT(strstr(steps, "App 'notes': its manifest changed since it last started\nTaking a pre-upgrade snapshot of app 'notes' (job "));
+        ASSERT(!strstr(steps, "Retention") && !strstr(steps, "hook") && !strstr(steps, "Stopping"));
         upgrade_result_done(&r);
         ASSERT_EQ(check(a, conf, &paths, &r), UPGRADE_UNCHANGED);
         upgrade_result_done(&r);
@@ -212,6 +295,7 @@ TEST(test_outcomes) {
                 size_t n = 0;
 
                 ASSERT_OK(state_db_open(dbpath, true, &db));
+                /* keep-last 1 was not applied: both are there */
                 ASSERT_OK(state_db_snapshots_list(db, "notes", &snaps, &n));
                 ASSERT_EQ(n, 2);
                 for (size_t i = 0; i < n; i++)
@@ -268,14 +352,121 @@ TEST(test_outcomes) {
         /* A drop-in, then the manifest, gone since it was loaded: errors that name them. */
         free(a->dropin_paths[0]);
         a->dropin_paths[0] = path_in("apps/notes.yaml.d/99-gone.yaml");
-        ASSERT(app_upgrade_check(a, conf, &paths, &reporter, &r) < 0);
+        ASSERT(app_upgrade_check(a, conf, &paths, false, &reporter, &r) < 0);
         ASSERT(r.error && startswith(r.error, "cannot read the manifest again: ") && strstr(r.error, "99-gone.yaml"));
         upgrade_result_done(&r);
         free(a->source_path);
         a->source_path = path_in("apps/gone.yaml");
-        ASSERT_ERR(app_upgrade_check(a, conf, &paths, &reporter, &r), ENOENT);
+        ASSERT_ERR(app_upgrade_check(a, conf, &paths, false, &reporter, &r), ENOENT);
         ASSERT(r.error && startswith(r.error, "cannot read the manifest '") && strstr(r.error, "apps/gone.yaml': No such file or directory"));
         upgrade_result_done(&r);
+}
+
+/* Nothing recorded, but data there (berth upgraded to one that records, the
+ * state database lost): not a first start, a snapshot. */
+TEST(test_data_without_record) {
+        _cleanup_(app_freep) App *a = NULL;
+        _cleanup_(berth_conf_freep) BerthConf *conf = conf_with("");
+        _cleanup_free_ char *state = path_in("state-data");
+        BerthPaths paths = { .scope = SCOPE_SYSTEM, .state_dir = state };
+        UpgradeResult r = {};
+
+        test_write(tmp, "apps/kept.yaml", BASE);
+        test_write(tmp, "apps/kept.yaml.d/10-env.yaml", "");
+        a = app_load("kept");
+        prepared(state, "kept", "data from before\n");
+        ASSERT_EQ(check(a, conf, &paths, &r), UPGRADE_SNAPSHOT_SAVED);
+        ASSERT(r.snapshot_id);
+        upgrade_result_done(&r);
+        ASSERT(strstr(steps, "App 'kept': no manifest of it is recorded, and it has data\n"));
+        ASSERT_EQ(check(a, conf, &paths, &r), UPGRADE_UNCHANGED);
+        upgrade_result_done(&r);
+}
+
+/* A pre-upgrade job left "running" (prepare stopped in the middle of it, a
+ * power cut) is recorded as failed by the next check, whatever it finds. */
+TEST(test_interrupted_job_closed) {
+        _cleanup_(app_freep) App *a = NULL;
+        _cleanup_(berth_conf_freep) BerthConf *conf = conf_with("");
+        _cleanup_free_ char *state = path_in("state-killed"), *dbpath = NULL;
+        BerthPaths paths = { .scope = SCOPE_SYSTEM, .state_dir = state };
+        UpgradeResult r = {};
+        int64_t job;
+
+        test_write(tmp, "apps/killed.yaml", BASE);
+        test_write(tmp, "apps/killed.yaml.d/10-env.yaml", "");
+        a = app_load("killed");
+        prepared(state, "killed", NULL);
+        ASSERT((dbpath = state_db_path(state)));
+        {
+                _cleanup_(state_db_closep) StateDb *db = NULL;
+                ASSERT_OK(state_db_open(dbpath, false, &db));
+                ASSERT_OK(state_db_job_begin(db, "killed", "pre-upgrade", NULL, &job));
+        }
+        ASSERT_EQ(check(a, conf, &paths, &r), UPGRADE_FIRST_START);
+        upgrade_result_done(&r);
+        {
+                _cleanup_(state_db_closep) StateDb *db = NULL;
+                Job j = {};
+                ASSERT_OK(state_db_open(dbpath, true, &db));
+                ASSERT_OK(state_db_job_get(db, job, &j));
+                ASSERT_EQ(j.status, JOB_FAILED);
+                ASSERT_STREQ(j.error, "interrupted: berth-prepare ended before it finished the job");
+                job_done(&j);
+        }
+}
+
+/* Three apps' first snapshots at once, on a machine with no repository yet:
+ * the default repository is made once, and holds all three. */
+TEST(test_concurrent_first_use) {
+        _cleanup_(berth_conf_freep) BerthConf *conf = conf_with("");
+        _cleanup_free_ char *state = path_in("state-race");
+        BerthPaths paths = { .scope = SCOPE_SYSTEM, .state_dir = state };
+        pid_t pids[3];
+
+        for (size_t i = 0; i < ELEMENTSOF(pids); i++) {
+                char id[16], file[64];
+                snprintf(id, sizeof(id), "race%zu", i);
+                snprintf(file, sizeof(file), "apps/%s.yaml", id);
+                test_write(tmp, file, BASE);
+                snprintf(file, sizeof(file), "apps/%s.yaml.d/10-env.yaml", id);
+                test_write(tmp, file, "");
+                prepared(state, id, "data\n");
+        }
+        for (size_t i = 0; i < ELEMENTSOF(pids); i++) {
+                pids[i] = fork();
+                ASSERT(pids[i] >= 0);
+                if (pids[i] == 0) {
+                        char id[16];
+                        UpgradeResult r = {};
+                        snprintf(id, sizeof(id), "race%zu", i);
+                        App *a = app_load(id);
+                        int q = app_upgrade_check(a, conf, &paths, false, &reporter, &r);
+                        if (q < 0 || r.outcome != UPGRADE_SNAPSHOT_SAVED)
+                                fprintf(stderr, "%s: %d, outcome %d: %s\n", id, q, r.outcome, strempty(r.error));
+                        _exit(q >= 0 && r.outcome == UPGRADE_SNAPSHOT_SAVED ? 0 : 1);
+                }
+        }
+        for (size_t i = 0; i < ELEMENTSOF(pids); i++) {
+                int st;
+                ASSERT(waitpid(pids[i], &st, 0) == pids[i]);
+                ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+        }
+        {
+                _cleanup_(restic_repo_done) ResticRepo repo = {};
+                _cleanup_free_ char *err = NULL;
+                SnapshotInfo *snaps = NULL;
+                size_t n = 0;
+                ResticResult res;
+
+                ASSERT_OK(restic_repo_from_conf(conf, &paths, &repo, &err));
+                ASSERT_OK(restic_check_access(&repo, &res, &err));
+                ASSERT_EQ(res, RESTIC_OK);
+                ASSERT_OK(restic_snapshots(&repo, NULL, &snaps, &n, &res, &err));
+                ASSERT_EQ(res, RESTIC_OK);
+                ASSERT_EQ(n, 3);
+                snapshot_infos_free(snaps, n);
+        }
 }
 
 int main(void) {
@@ -286,6 +477,9 @@ int main(void) {
         setenv("RESTIC_CACHE_DIR", cache, 1);
         RUN(test_digest);
         RUN(test_outcomes);
+        RUN(test_data_without_record);
+        RUN(test_interrupted_job_closed);
+        RUN(test_concurrent_first_use);
         free(steps);
         test_tmpdir_done(tmp);
         TEST_DONE();

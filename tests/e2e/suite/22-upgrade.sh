@@ -6,7 +6,9 @@
 # the new one has run - tagged kind:pre-upgrade, recorded as a job of its own that is
 # not the app's last backup. A repository that cannot be written fails prepare: the app
 # stays down, the journal says why and what to do, and the next start after the fix
-# takes the snapshot. backup.upgrade_snapshot: false in berth.conf starts without one.
+# takes the snapshot. A manifest edited without daemon-reload is refused until the
+# reload (the units would still run the old one). backup.upgrade_snapshot: false in
+# berth.conf starts without one.
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 suite_begin
@@ -54,10 +56,9 @@ starts_in() { restic_m dump "$1" "$V/data/starts"; }
 live_starts() { machine_exec "$M" cat "$V/data/starts"; }
 restart() { machine_exec "$M" systemctl restart berth-wiki.target; }
 app_up() { [ "$(unit_prop "$M" berth-wiki-app.service ActiveState)" = active ]; }
-# Small words for checks: fails CMD (CMD must fail); has TEXT CMD / has_re REGEX CMD
+# Small words for checks: has TEXT CMD / has_re REGEX CMD
 # (CMD's output holds TEXT / a line matching REGEX); has_line A B CMD (one line of
 # CMD's output holds both); _ne OLD CMD (CMD prints something, and not OLD).
-fails() { ! "$@"; }
 has() { local t=$1 o; shift; o=$("$@" 2>&1); grep -qF -- "$t" <<< "$o" || { echo "no '$t' in:"; echo "$o"; return 1; }; }
 has_re() { local t=$1 o; shift; o=$("$@" 2>&1); grep -qE -- "$t" <<< "$o" || { echo "no /$t/ in:"; echo "$o"; return 1; }; }
 has_line() {
@@ -135,7 +136,7 @@ check_eq "a second pre-upgrade job, failed, exit 1" "failed|1" job "$J2" "CASE W
 check "its error names the repository's password" has "wrong repository password" job "$J2" error
 check_eq "the change is not recorded"              "$H2" recorded
 check "the journal says why and what to do" \
-  has "Not starting app 'wiki': its manifest changed since it last started, and the pre-upgrade snapshot (job $J2) failed" prepare_log
+  has "Not starting app 'wiki': it needs a pre-upgrade snapshot, and the snapshot (job $J2) failed" prepare_log
 check "... how to retry, and backup.upgrade_snapshot: false" \
   has "restart the app (systemctl restart berth-wiki.target), or set backup.upgrade_snapshot: false in $CONF" prepare_log
 
@@ -151,18 +152,37 @@ check_eq "the new one holds the data before VERSION 3 ran" "$BEFORE" starts_in "
 check "VERSION 3 started after it"                 has "start 3" live_starts
 check "recorded now"                               _ne "$H2" recorded
 
+# --- edited without daemon-reload: refused, nothing snapshotted or recorded ---------------
+# systemd still has the units of VERSION 3 (the manifest is their SourcePath=): a snapshot
+# now would be recorded for VERSION 4 while VERSION 3 kept running.
+J3N=$(upgrade_jobs)
+H3=$(recorded)
+wiki_manifest 4 | machine_write "$M" /etc/berth/apps/wiki.yaml
+check_eq "systemd says the units need a reload"    yes unit_prop "$M" berth-wiki-prepare.service NeedDaemonReload
+check "restart without daemon-reload"              restart
+check_eq "prepare refused"                         failed unit_prop "$M" berth-wiki-prepare.service ActiveState
+check "... saying to reload first" \
+  has "its manifest changed on disk after the last 'systemctl daemon-reload', so its units are those of the old one" prepare_log
+check_eq "no job, nothing recorded"                "$J3N $H3" eval 'echo "$(upgrade_jobs) $(recorded)"'
+machine_exec "$M" systemctl daemon-reload
+check "reloaded and restarted"                     restart
+check "the container runs"                         wait_for 30 app_up
+check_eq "now snapshotted: one more job, succeeded" "$((J3N + 1)) succeeded" eval \
+  'echo "$(upgrade_jobs) $(job "$(last_upgrade_job)" status)"'
+check "VERSION 4 started"                          has "start 4" live_starts
+
 # --- switched off in berth.conf: a change starts without a snapshot ------------------------
 machine_write "$M" "$CONF" <<'EOF'
 backup:
   upgrade_snapshot: false
 EOF
-wiki_manifest 4 | app_put "$M" wiki
-check "restart with VERSION 4, upgrade_snapshot: false" restart
+wiki_manifest 5 | app_put "$M" wiki
+check "restart with VERSION 5, upgrade_snapshot: false" restart
 check "the container runs"                         wait_for 30 app_up
-check_eq "no new pre-upgrade job"                  3 upgrade_jobs
-check "VERSION 4 started"                          has "start 4" live_starts
+check_eq "no new pre-upgrade job"                  4 upgrade_jobs
+check "VERSION 5 started"                          has "start 5" live_starts
 check "prepare warned that it took none" \
-  has "The manifest of app 'wiki' changed; no pre-upgrade snapshot (backup.upgrade_snapshot is false in $CONF)" prepare_log
+  has "App 'wiki' starts without a pre-upgrade snapshot: backup.upgrade_snapshot is false in $CONF" prepare_log
 machine_exec "$M" rm -f "$CONF"
 check "no failed units at the end"                 no_failed_units "$M"
 
