@@ -1,4 +1,5 @@
-/* berth-notify UNIT — started by OnFailure= of berth's job units: runs the
+/* berth-notify UNIT — started by OnFailure= of berth's job units (backups, and
+ * an app's prepare step, which fails when its pre-upgrade snapshot does): runs the
  * administrator's notify command (berth.conf notify.command) for the failed
  * unit. No shell: the command is an argv list in which {unit}, {app} and
  * {message} are replaced; a bare command name is looked up in $PATH. The same
@@ -8,6 +9,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "berth_conf.h"
@@ -41,13 +43,30 @@ static char *find_executable(const char *name) {
         return NULL;
 }
 
-/* "berth-backup@immich.service" → "immich" */
-static char *app_of_unit(const char *unit) {
-        const char *at = strchr(unit, '@'), *dot;
-        if (!at)
-                return NULL;
+/* "berth-backup@immich.service" → "immich"; "berth-immich-prepare.service" →
+ * "immich" (an app whose prepare step failed does not start: a pre-upgrade
+ * snapshot that failed, say). *ret_kind: the kind of job the unit runs. */
+static char *app_of_unit(const char *unit, const char **ret_kind) {
+        const char *at = strchr(unit, '@'), *dot, *p;
+
+        *ret_kind = "backup";
+        if (!at) {
+                if (!(p = startswith(unit, "berth-")) || !endswith(p, "-prepare.service"))
+                        return NULL;
+                *ret_kind = "pre-upgrade";
+                return strndup(p, strlen(p) - strlen("-prepare.service"));
+        }
         dot = strrchr(at, '.');
         return dot ? strndup(at + 1, (size_t) (dot - at - 1)) : strdup(at + 1);
+}
+
+/* The unit's job ended a moment ago: an older one of that kind is not the
+ * reason (a prepare service fails for other reasons too). */
+static bool job_recent(const Job *j) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        usec_t now = (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / 1000;
+        return j->finished_at > 0 && now - j->finished_at < 10 * 60 * USEC_PER_SEC;
 }
 
 static char *replace_all(const char *s, const char *unit, const char *app, const char *message) {
@@ -83,7 +102,7 @@ int main(int argc, char *argv[]) {
         BerthPaths paths = {};
         Diagnostics diag = {};
         Job last = {};
-        const char *unit;
+        const char *unit, *kind;
         int r, st, pipefd[2];
 
         log_open("berth-notify", false);
@@ -92,7 +111,7 @@ int main(int argc, char *argv[]) {
                 return 2;
         }
         unit = argv[1];
-        app = app_of_unit(unit);
+        app = app_of_unit(unit, &kind);
         if (!app && !(app = strdup("")))
                 return 1;
         log_set_field("APP", app);
@@ -107,8 +126,10 @@ int main(int argc, char *argv[]) {
                 return 0;
         }
         if (berth_paths_init(SCOPE_SYSTEM, &paths) >= 0 && (dbpath = state_db_path(paths.state_dir)) &&
-            state_db_open(dbpath, true, &db) >= 0 && state_db_job_last(db, app, "backup", -1, &last) >= 0 && last.error)
-                r = asprintf(&message, "berth: %s failed (job %lld): %s", unit, (long long) last.id, last.error);
+            state_db_open(dbpath, true, &db) >= 0 && state_db_job_last(db, app, kind, -1, &last) >= 0 && last.error &&
+            (streq(kind, "backup") || (last.status == JOB_FAILED && job_recent(&last))))
+                r = asprintf(&message, "berth: %s failed (%s%sjob %lld): %s", unit, streq(kind, "backup") ? "" : kind,
+                             streq(kind, "backup") ? "" : " ", (long long) last.id, last.error);
         else
                 r = asprintf(&message, "berth: %s failed; see journalctl -u %s", unit, unit);
         job_done(&last);

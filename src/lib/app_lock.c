@@ -11,6 +11,8 @@ int app_lock_take(const BerthPaths *p, const char *app_id, AppLockMode mode, boo
         _cleanup_close_ int fd = -EBADF;
         int r;
 
+        if (!p->runtime_dir || isempty(app_id))
+                return -EINVAL;
         if (asprintf(&dir, "%s/lock", p->runtime_dir) < 0 || asprintf(&path, "%s/%s", dir, app_id) < 0)
                 return -ENOMEM;
         r = mkdir_p(dir, 0700);

@@ -130,8 +130,19 @@ static int render_prepare(const App *a, const RenderOptions *o, UnitSet *s) {
         if ((r = unit_file_comment(u, "Unit", "Stopping the app stops this too, so every start re-checks (and heals) directories and secrets.")) < 0 ||
             (r = unit_file_add_raw(u, "Unit", "PartOf", target)) < 0)
                 return r;
+        /* Started only by starts of the app, never again by itself: restarts of the
+         * app in quick succession (after a failed pre-upgrade snapshot was fixed,
+         * say) must not be refused as a start loop. */
+        if ((r = unit_file_comment(u, "Unit", "Started only as part of the app's start: no start rate limit.")) < 0 ||
+            (r = unit_file_add_raw(u, "Unit", "StartLimitIntervalSec", "0")) < 0)
+                return r;
         if (o->paths->scope == SCOPE_SYSTEM) {
-                if ((r = unit_file_comment(u, "Unit", "An interrupted restore is finished or undone before the app's data is touched.")) < 0 ||
+                _cleanup_free_ char *notify = strjoin("berth-notify@", name, ".service");
+                if (!notify)
+                        return -ENOMEM;
+                if ((r = unit_file_comment(u, "Unit", "A failure leaves the app down (a failed pre-upgrade snapshot, say): the administrator is told.")) < 0 ||
+                    (r = unit_file_add_raw(u, "Unit", "OnFailure", notify)) < 0 ||
+                    (r = unit_file_comment(u, "Unit", "An interrupted restore is finished or undone before the app's data is touched.")) < 0 ||
                     (r = unit_file_add_raw(u, "Unit", "Wants", "berth-recover.service")) < 0 ||
                     (r = unit_file_add_raw(u, "Unit", "After", "berth-recover.service")) < 0 ||
                     (r = render_wants_network(u, o, "When the manifest changed, the pre-upgrade snapshot may go to a remote repository.")) < 0)

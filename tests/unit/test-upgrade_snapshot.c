@@ -25,6 +25,7 @@
 
 static char *tmp;
 static char *steps; /* every reported step, one per line */
+static char *run;   /* the runtime directory: locks */
 
 static void on_step(void *userdata, int level, const char *message) {
         char *s = NULL;
@@ -191,7 +192,7 @@ TEST(test_outcomes) {
         _cleanup_(berth_conf_freep) BerthConf *conf = conf_with("");
         _cleanup_(berth_conf_freep) BerthConf *broken = NULL, *off = NULL;
         _cleanup_free_ char *state = path_in("state"), *h1 = NULL, *h2 = NULL, *h3 = NULL;
-        BerthPaths paths = { .scope = SCOPE_SYSTEM, .state_dir = state };
+        BerthPaths paths = { .scope = SCOPE_SYSTEM, .state_dir = state, .runtime_dir = run };
         UpgradeResult r = {};
 
         ASSERT_OK(mkdir_p(state, 0755));
@@ -368,7 +369,7 @@ TEST(test_data_without_record) {
         _cleanup_(app_freep) App *a = NULL;
         _cleanup_(berth_conf_freep) BerthConf *conf = conf_with("");
         _cleanup_free_ char *state = path_in("state-data");
-        BerthPaths paths = { .scope = SCOPE_SYSTEM, .state_dir = state };
+        BerthPaths paths = { .scope = SCOPE_SYSTEM, .state_dir = state, .runtime_dir = run };
         UpgradeResult r = {};
 
         test_write(tmp, "apps/kept.yaml", BASE);
@@ -389,7 +390,7 @@ TEST(test_interrupted_job_closed) {
         _cleanup_(app_freep) App *a = NULL;
         _cleanup_(berth_conf_freep) BerthConf *conf = conf_with("");
         _cleanup_free_ char *state = path_in("state-killed"), *dbpath = NULL;
-        BerthPaths paths = { .scope = SCOPE_SYSTEM, .state_dir = state };
+        BerthPaths paths = { .scope = SCOPE_SYSTEM, .state_dir = state, .runtime_dir = run };
         UpgradeResult r = {};
         int64_t job;
 
@@ -421,7 +422,7 @@ TEST(test_interrupted_job_closed) {
 TEST(test_concurrent_first_use) {
         _cleanup_(berth_conf_freep) BerthConf *conf = conf_with("");
         _cleanup_free_ char *state = path_in("state-race");
-        BerthPaths paths = { .scope = SCOPE_SYSTEM, .state_dir = state };
+        BerthPaths paths = { .scope = SCOPE_SYSTEM, .state_dir = state, .runtime_dir = run };
         pid_t pids[3];
 
         for (size_t i = 0; i < ELEMENTSOF(pids); i++) {
@@ -473,6 +474,7 @@ int main(void) {
         char cache[PATH_MAX];
 
         tmp = test_tmpdir();
+        run = path_in("run");
         snprintf(cache, sizeof(cache), "%s/cache", tmp);
         setenv("RESTIC_CACHE_DIR", cache, 1);
         RUN(test_digest);
@@ -481,6 +483,7 @@ int main(void) {
         RUN(test_interrupted_job_closed);
         RUN(test_concurrent_first_use);
         free(steps);
+        free(run);
         test_tmpdir_done(tmp);
         TEST_DONE();
 }

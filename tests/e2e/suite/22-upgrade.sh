@@ -125,6 +125,12 @@ wiki_manifest 3 | machine_write "$M" /etc/berth/apps/wiki.yaml
 machine_exec "$M" rm -f "$DROPIN"
 machine_exec "$M" systemctl daemon-reload
 BEFORE=$(live_starts)
+# The administrator's notify command (berth.conf): each message appended to a file.
+machine_write "$M" "$CONF" <<'EOF'
+notify:
+  command: ["sh", "-c", "echo \"$BERTH_MESSAGE\" >> /run/e2e-notified"]
+EOF
+notified() { machine_exec "$M" cat /run/e2e-notified; }
 # The target starts (it only wants its containers); its prepare service fails, and the
 # container, which requires it, is not started.
 check "start with a wrong repository password"     machine_exec "$M" systemctl start berth-wiki.target
@@ -139,6 +145,8 @@ check "the journal says why and what to do" \
   has "Not starting app 'wiki': it needs a pre-upgrade snapshot, and the snapshot (job $J2) failed" prepare_log
 check "... how to retry, and backup.upgrade_snapshot: false" \
   has "restart the app (systemctl restart berth-wiki.target), or set backup.upgrade_snapshot: false in $CONF" prepare_log
+check "the administrator is notified, with the snapshot's error" wait_for 30 has \
+  "berth: berth-wiki-prepare.service failed (pre-upgrade job $J2): restic backup to repository /var/lib/berth/backup: wrong repository password" notified
 
 # --- fixed: the next start takes the snapshot, then runs VERSION 3 -------------------------
 machine_exec "$M" mv -f "$PWFILE.away" "$PWFILE"
@@ -164,6 +172,8 @@ check_eq "prepare refused"                         failed unit_prop "$M" berth-w
 check "... saying to reload first" \
   has "its manifest changed on disk after the last 'systemctl daemon-reload', so its units are those of the old one" prepare_log
 check_eq "no job, nothing recorded"                "$J3N $H3" eval 'echo "$(upgrade_jobs) $(recorded)"'
+check "notified, pointing at the journal (the last snapshot job is not the reason)" wait_for 30 has \
+  "berth: berth-wiki-prepare.service failed; see journalctl -u berth-wiki-prepare.service" notified
 machine_exec "$M" systemctl daemon-reload
 check "reloaded and restarted"                     restart
 check "the container runs"                         wait_for 30 app_up
