@@ -3,7 +3,6 @@
  * Exit status: 0 succeeded (also with a warning, recorded on the job); 1 the
  * backup failed (the job row and the journal say why); 2 usage; 3 no such app,
  * masked, or its manifest is invalid. */
-#include <signal.h>
 
 #include "app_lock.h"
 #include "backup.h"
@@ -12,22 +11,8 @@
 #include "log.h"
 #include "app_current.h"
 #include "metrics.h"
+#include "stop_signals.h"
 #include "systemd_client.h"
-
-/* A stop of the unit (by hand, a timeout, shutdown): systemd sends SIGINT to
- * every process of the unit (KillSignal=SIGINT). restic and podman exec end at
- * once (restic removing its repository lock: it needs its stdout and stderr
- * open for that, so the helper must not die first); the helper blocks the
- * signal, and app_backup() sees it pending and ends the flow as after any
- * failure: nothing more started, the app started again (not waited for: its
- * start waits for this stop), the job recorded as failed. */
-static bool stop_pending(int *ret_sig) {
-        sigset_t s;
-        if (sigpending(&s) < 0)
-                return false;
-        *ret_sig = sigismember(&s, SIGINT) > 0 ? SIGINT : sigismember(&s, SIGTERM) > 0 ? SIGTERM : 0;
-        return *ret_sig != 0;
-}
 
 int main(int argc, char *argv[]) {
         _cleanup_(berth_conf_freep) BerthConf *conf = NULL;
@@ -48,13 +33,14 @@ int main(int argc, char *argv[]) {
         int r, ret = 1;
 
         log_open("berth-backup", false);
-        {
-                sigset_t stop;
-                sigemptyset(&stop);
-                sigaddset(&stop, SIGINT);
-                sigaddset(&stop, SIGTERM);
-                (void) sigprocmask(SIG_BLOCK, &stop, NULL);
-        }
+        /* A stop of the unit (by hand, a timeout, shutdown): systemd sends SIGINT to
+         * every process of the unit (KillSignal=SIGINT). restic and podman exec end at
+         * once (restic removing its repository lock: it needs its stdout and stderr
+         * open for that, so the helper must not die first); the helper blocks the
+         * signal, and app_backup() sees it pending and ends the flow as after any
+         * failure: nothing more started, the app started again (not waited for: its
+         * start waits for this stop), the job recorded as failed. */
+        stop_signals_block();
         if (argc != 2) {
                 log_error("Usage: berth-backup APP");
                 return 2;
@@ -130,8 +116,8 @@ int main(int argc, char *argv[]) {
                 (void) state_db_job_finish(db, job, JOB_FAILED, 1, NULL, "out of memory", NULL);
                 goto out;
         }
-        int sig;
-        if (stop_pending(&sig))
+        int sig = stop_signal_pending();
+        if (sig)
                 log_warning("Stopped by %s while the backup ran", strsignal(sig));
         ret = result.status == JOB_FAILED ? 1 : 0;
         r = state_db_job_finish(db, job, result.status, ret, result.stats_json, result.error, result.snapshot_id);

@@ -4,14 +4,13 @@
  * Exit status: 0 prepared; 1 a step failed (the message names it), among them
  * a failed pre-upgrade snapshot; 2 usage; 3 no such app, masked, or its
  * manifest is invalid. */
-#include <signal.h>
-
 #include "app_current.h"
 #include "app_lock.h"
 #include "backup_log.h"
 #include "berth_conf.h"
 #include "log.h"
 #include "prepare.h"
+#include "stop_signals.h"
 #include "systemd_client.h"
 #include "unit_names.h"
 #include "upgrade_snapshot.h"
@@ -93,16 +92,10 @@ int main(int argc, char *argv[]) {
         int r, ret = 1;
 
         log_open("berth-prepare", false);
-        {
-                /* A stop while a pre-upgrade snapshot runs (systemd sends
-                 * KillSignal=SIGINT): restic ends, removing its repository lock,
-                 * and this lives on to record the job as failed (see backup.h). */
-                sigset_t stop;
-                sigemptyset(&stop);
-                sigaddset(&stop, SIGINT);
-                sigaddset(&stop, SIGTERM);
-                (void) sigprocmask(SIG_BLOCK, &stop, NULL);
-        }
+        /* A stop while a pre-upgrade snapshot runs (systemd sends
+         * KillSignal=SIGINT): restic ends, removing its repository lock, and
+         * this lives on to record the job as failed. */
+        stop_signals_block();
         if (argc == 3 && streq(argv[1], "--user"))
                 scope = SCOPE_USER;
         else if (argc != 2) {

@@ -11,7 +11,6 @@
  * was done); 2 usage (also: not an app id); 3 no such app, masked, or its
  * manifest is invalid. */
 #include <getopt.h>
-#include <signal.h>
 
 #include "app_control.h"
 #include "app_current.h"
@@ -24,19 +23,13 @@
 #include "log.h"
 #include "podman_cli.h"
 #include "state_db.h"
+#include "stop_signals.h"
 #include "strv.h"
 #include "systemd_client.h"
 #include "unit_names.h"
 
 #define STOP_TIMEOUT (10 * 60 * USEC_PER_SEC)
 
-/* SIGINT and SIGTERM are blocked (a Ctrl-C reaches restic, which ends and
- * removes its repository lock, and the snapshot job is recorded as failed):
- * a pending one stops the uninstall before anything is removed. */
-static bool interrupted(void) {
-        sigset_t s;
-        return sigpending(&s) >= 0 && (sigismember(&s, SIGINT) > 0 || sigismember(&s, SIGTERM) > 0);
-}
 
 /* The snapshot before the purge; 0 when saved. */
 static int snapshot_before_purge(const App *app, const BerthConf *conf, const BerthPaths *paths, StateDb *db) {
@@ -131,13 +124,10 @@ int main(int argc, char *argv[]) {
         int c, r, ret = 1;
 
         log_open("berth-uninstall", false);
-        {
-                sigset_t stop;
-                sigemptyset(&stop);
-                sigaddset(&stop, SIGINT);
-                sigaddset(&stop, SIGTERM);
-                (void) sigprocmask(SIG_BLOCK, &stop, NULL);
-        }
+        /* A Ctrl-C reaches restic, which ends and removes its repository lock,
+         * and the snapshot job is recorded as failed; pending, it stops the
+         * uninstall before anything is removed. */
+        stop_signals_block();
         while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0)
                 switch (c) {
                 case 'u':
@@ -224,7 +214,7 @@ int main(int argc, char *argv[]) {
         /* 2. The safety net, while the manifest still says what the data is. */
         if (purge && snapshot_before_purge(app, conf, &paths, db) < 0)
                 goto restart;
-        if (interrupted()) {
+        if (stop_signal_pending()) {
                 log_error("Interrupted: app '%s' is not uninstalled, nothing was removed", id);
                 goto restart;
         }

@@ -11,6 +11,7 @@
 #include "backup.h"
 #include "fs_util.h"
 #include "podman_cli.h"
+#include "stop_signals.h"
 #include "strv.h"
 #include "systemd_client.h"
 #include "unit_names.h"
@@ -172,8 +173,7 @@ static int write_index(const BackupContext *c) {
  * once. From then on nothing new is started, and the app is started again
  * without waiting: its start jobs are ordered after this unit's stop. */
 static bool stop_requested(void) {
-        sigset_t s;
-        return sigpending(&s) >= 0 && (sigismember(&s, SIGINT) > 0 || sigismember(&s, SIGTERM) > 0);
+        return stop_signal_pending() != 0;
 }
 
 /* The app started again after a quiesced backup, waited for (post hooks may
