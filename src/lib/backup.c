@@ -798,6 +798,8 @@ int backup_safety_snapshot(const App *a, const BerthConf *conf, const BerthPaths
         if (r < 0)
                 return (*ret_error = strprintf("cannot record the job in the state database: %s", strerror(-r))) ? 0 : -ENOMEM;
         *ret_job_id = job;
+        if (rep && rep->job)
+                rep->job(rep->userdata, job);
         if (gethostname(host, sizeof(host)) < 0)
                 snprintf(host, sizeof(host), "localhost");
         host[sizeof(host) - 1] = 0;

@@ -17,6 +17,9 @@
 typedef struct BackupReporter {
         void (*step)(void *userdata, int level, const char *message);
         void (*progress)(void *userdata, const ResticProgress *p);
+        /* The job a flow began itself (backup_safety_snapshot()), before its
+         * first step: for the JOB= field of what is logged from then on. */
+        void (*job)(void *userdata, int64_t job_id);
         void *userdata;
 } BackupReporter;
 

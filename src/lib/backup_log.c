@@ -1,4 +1,6 @@
 /* backup_log.c — see backup_log.h. */
+#include <stdio.h>
+
 #include "backup_log.h"
 #include "log.h"
 
@@ -39,7 +41,14 @@ static void on_progress(void *userdata, const ResticProgress *p) {
         }
 }
 
+/* DESIGN.md §5: a helper's lines carry the job they belong to. */
+static void on_job(void *userdata, int64_t job_id) {
+        char s[32];
+        snprintf(s, sizeof(s), "%lld", (long long) job_id);
+        log_set_field("JOB", s);
+}
+
 BackupReporter backup_log_reporter(BackupLog *l) {
         *l = (BackupLog) { .last = time(NULL) };
-        return (BackupReporter) { .step = on_step, .progress = on_progress, .userdata = l };
+        return (BackupReporter) { .step = on_step, .progress = on_progress, .job = on_job, .userdata = l };
 }

@@ -1,7 +1,8 @@
 /* backup_log.h — a BackupReporter that logs, for the helpers that run backup
- * flows as units (berth-backup, berth-prepare's pre-upgrade snapshot): every
- * step as it comes, restic's progress one line every 10 s at most, and
- * restic's last report when it ends. */
+ * flows as units (berth-backup, berth-prepare's pre-upgrade snapshot,
+ * berth-uninstall's pre-purge one): every step as it comes, restic's progress
+ * one line every 10 s at most, and restic's last report when it ends; a job
+ * the flow begins itself sets the JOB= field of every line after. */
 #pragma once
 
 #include <time.h>

@@ -109,6 +109,9 @@ check "berth snapshots lists it as pre-upgrade" \
   has_line "${S1:0:8}" pre-upgrade machine_exec "$M" berth snapshots wiki --cached
 check "prepare named the change and the snapshot" \
   has "Pre-upgrade snapshot $S1 of app 'wiki' saved (job $J1)" prepare_log
+job_lines() { machine_exec "$M" journalctl --no-pager -o cat APP=wiki PHASE=prepare JOB="$1"; }
+check "the snapshot's lines carry APP=, PHASE=prepare and JOB=$J1" \
+  eval 'job_lines "$J1" | grep -q "^Taking a pre-upgrade snapshot of app .wiki. (job $J1)" && job_lines "$J1" | grep -qE "^Snapshot [0-9a-f]{8} saved"'
 check "restart, unchanged again: no new job"       restart
 check_eq "still one pre-upgrade job"               1 upgrade_jobs
 
