@@ -7,6 +7,7 @@
 #include "app_lock.h"
 #include "backup.h"
 #include "backup_log.h"
+#include "helper_util.h"
 #include "berth_conf.h"
 #include "log.h"
 #include "app_current.h"
@@ -20,7 +21,6 @@ int main(int argc, char *argv[]) {
         _cleanup_(state_db_closep) StateDb *db = NULL;
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_close_ int lock = -EBADF;
-        _cleanup_free_ char *dbpath = NULL;
         BerthPaths paths = {};
         ResticRepo repo = {};
         Diagnostics diag = {};
@@ -71,25 +71,13 @@ int main(int argc, char *argv[]) {
                         goto out;
                 }
         }
-        dbpath = state_db_path(paths.state_dir);
-        if (!dbpath || (r = state_db_open(dbpath, false, &db)) < 0) {
-                log_errno(LOG_ERR_LEVEL, dbpath ? r : -ENOMEM, "Failed to open the state database '%s'", strempty(dbpath));
+        if (helper_state_db_open(&paths, &db) < 0 || (lock = helper_app_lock(&paths, id)) < 0)
                 goto out;
-        }
-        lock = app_lock_take(&paths, id, APP_LOCK_EXCLUSIVE, false);
-        if (lock == -EWOULDBLOCK) {
-                log_info("Another operation on app '%s' holds its lock; waiting", id);
-                lock = app_lock_take(&paths, id, APP_LOCK_EXCLUSIVE, true);
-        }
-        if (lock < 0) {
-                log_errno(LOG_ERR_LEVEL, lock, "Failed to take the lock of app '%s'", id);
-                goto out;
-        }
         /* Holding the lock exclusively, no other backup of this app runs. */
         backup_close_interrupted_jobs(db, id, BACKUP_SCHEDULED, &reporter);
         r = state_db_job_begin(db, id, "backup", getenv("INVOCATION_ID"), &job);
         if (r < 0) {
-                log_errno(LOG_ERR_LEVEL, r, "Failed to record the job in '%s'", dbpath);
+                log_errno(LOG_ERR_LEVEL, r, "Failed to record the job in the state database");
                 goto out;
         }
         snprintf(jobstr, sizeof(jobstr), "%lld", (long long) job);

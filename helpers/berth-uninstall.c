@@ -20,6 +20,7 @@
 #include "berth_conf.h"
 #include "berth_paths.h"
 #include "fs_util.h"
+#include "helper_util.h"
 #include "log.h"
 #include "podman_cli.h"
 #include "state_db.h"
@@ -180,22 +181,8 @@ int main(int argc, char *argv[]) {
                 log_errno(LOG_ERR_LEVEL, -ENOMEM, "Failed to uninstall app '%s'", id);
                 goto out;
         }
-        if (purge) {
-                _cleanup_free_ char *dbpath = state_db_path(paths.state_dir);
-                if (!dbpath || (r = state_db_open(dbpath, false, &db)) < 0) {
-                        log_errno(LOG_ERR_LEVEL, dbpath ? r : -ENOMEM, "Failed to open the state database '%s'", strempty(dbpath));
-                        goto out;
-                }
-        }
-        lock = app_lock_take(&paths, id, APP_LOCK_EXCLUSIVE, false);
-        if (lock == -EWOULDBLOCK) {
-                log_info("Another operation on app '%s' holds its lock; waiting", id);
-                lock = app_lock_take(&paths, id, APP_LOCK_EXCLUSIVE, true);
-        }
-        if (lock < 0) {
-                log_errno(LOG_ERR_LEVEL, lock, "Failed to take the lock of app '%s'", id);
+        if ((purge && helper_state_db_open(&paths, &db) < 0) || (lock = helper_app_lock(&paths, id)) < 0)
                 goto out;
-        }
         r = systemd_bus_open(scope == SCOPE_USER, &bus);
         if (r < 0) {
                 log_errno(LOG_ERR_LEVEL, r, "Failed to connect to systemd");
