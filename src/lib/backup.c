@@ -1,14 +1,12 @@
 /* backup.c — the backup flow. */
 #include <json-c/json.h>
-#include <signal.h>
-#include <sodium.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <time.h>
 
 #include "app_control.h"
 #include "app_lock.h"
-#include "backup.h"
+#include "backup-internal.h"
 #include "fs_util.h"
 #include "podman_cli.h"
 #include "stop_signals.h"
@@ -60,39 +58,6 @@ static void warn(BackupResult *r, const char *fmt, ...) {
         va_start(ap, fmt);
         r->error = vstrprintf(fmt, ap);
         va_end(ap);
-}
-
-const char *backup_kind_to_string(BackupKind k) {
-        switch (k) {
-        case BACKUP_PRE_UPGRADE:
-                return "pre-upgrade";
-        case BACKUP_PRE_PURGE:
-                return "pre-purge";
-        default:
-                return "backup";
-        }
-}
-
-void backup_close_interrupted_jobs(StateDb *db, const char *app, BackupKind kind, const BackupReporter *rep) {
-        const char *k = backup_kind_to_string(kind);
-
-        for (unsigned i = 0; i < 100; i++) {
-                Job stale = {};
-                int r;
-
-                if (state_db_job_last(db, app, k, JOB_RUNNING, &stale) < 0)
-                        return;
-                reporter_step(rep, 4, "%s job %lld of app '%s' ended without finishing (killed, or the machine went down); recorded as failed",
-                              kind == BACKUP_SCHEDULED ? "Backup" : "Snapshot", (long long) stale.id, app);
-                r = state_db_job_finish(db, stale.id, JOB_FAILED, 1, NULL,
-                                        kind == BACKUP_PRE_UPGRADE ? "interrupted: berth-prepare ended before it finished the job" :
-                                        kind == BACKUP_PRE_PURGE   ? "interrupted: berth-uninstall ended before it finished the job"
-                                                                   : "interrupted: berth-backup ended before it finished the job",
-                                        NULL);
-                job_done(&stale);
-                if (r < 0)
-                        return;
-        }
 }
 
 static usec_t now_realtime(void) {
@@ -262,13 +227,6 @@ static int call_check(const BackupContext *c, void *arg, ResticResult *res, char
         return restic_check_access(c->repo, res, err);
 }
 
-typedef struct BackupArgs {
-        char **paths;
-        char **tags;
-        ResticBackupSummary summary;
-        usec_t ended;        /* when restic backup exited */
-} BackupArgs;
-
 static void on_progress(const ResticProgress *p, void *userdata) {
         const BackupContext *c = userdata;
         if (c->reporter && c->reporter->progress)
@@ -397,147 +355,6 @@ static int run_hooks(const BackupContext *c, const Hook *hooks, size_t n, const 
                 }
         }
         return 0;
-}
-
-/* The snapshot cache of an app holds all of its snapshots in the repository
- * when it "mirrors" it: listed from it once (or made with it), it has learnt
- * since every snapshot the app's jobs wrote there and every one its retention
- * removed. Then a job needs no listing of the repository (each restic run opens
- * it: a key derivation, as long as an unchanged backup takes), and retention
- * that can remove nothing needs no restic forget. The meta key
- * snapshot_cache_repository:<app> names that repository by a hash (its URL may
- * hold credentials). Snapshots written by anything else (another host) are
- * missed until the next listing (berth snapshots): an undercount only ever
- * keeps a snapshot longer, never removes one. */
-static int cache_repository_key(const BackupContext *c, char **ret_key, char **ret_value) {
-        unsigned char h[32];
-        char hex[sizeof(h) * 2 + 1];
-
-        crypto_generichash(h, sizeof(h), (const unsigned char *) c->repo->repository, strlen(c->repo->repository), NULL, 0);
-        sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
-        if (asprintf(ret_key, "snapshot_cache_repository:%s", c->app->id) < 0)
-                return -ENOMEM;
-        if (!(*ret_value = strdup(hex))) {
-                free(*ret_key);
-                *ret_key = NULL;
-                return -ENOMEM;
-        }
-        return 0;
-}
-
-static bool cache_mirrors_repository(const BackupContext *c) {
-        _cleanup_free_ char *key = NULL, *want = NULL, *have = NULL;
-        return cache_repository_key(c, &key, &want) >= 0 && state_db_meta_get(c->db, key, &have) >= 0 && streq(have, want);
-}
-
-static void cache_set_mirrors(const BackupContext *c) {
-        _cleanup_free_ char *key = NULL, *want = NULL;
-        if (cache_repository_key(c, &key, &want) >= 0)
-                (void) state_db_meta_set(c->db, key, want);
-}
-
-static bool snapshot_id_full(const char *id) {
-        return id && strlen(id) == 64 && strspn(id, "0123456789abcdef") == 64;
-}
-
-/* The job's own snapshot, as restic recorded it: restic 0.17+ names the full id
- * in its summary, and its snapshot's time is its backup start, which is the end
- * (restic exited just after) less total_duration. */
-static int own_snapshot(const BackupContext *c, const BackupArgs *args, SnapshotInfo *ret) {
-        _cleanup_(snapshot_info_done) SnapshotInfo s = {};
-        const char *id = args->summary.snapshot_id;
-        double d = args->summary.total_duration;
-
-        if (!snapshot_id_full(id))
-                return -EOPNOTSUPP; /* restic < 0.17: a short id only */
-        if (!(s.id = strdup(id)) || !(s.short_id = strndup(id, 8)) || !(s.app = strdup(c->app->id)) ||
-            !(s.host = strdup(c->host)) || !(s.kind = strdup(backup_kind_to_string(c->kind))) || !(s.tags = strv_copy(args->tags)) ||
-            !(s.paths = strv_copy(args->paths)))
-                return -ENOMEM;
-        strv_sort(s.paths); /* as restic stores them */
-        s.time = args->ended - (d > 0 && d * 1e6 < (double) args->ended ? (usec_t) (d * 1e6) : 0);
-        s.job_id = c->job_id;
-        *ret = s;
-        s = (SnapshotInfo) {};
-        return 0;
-}
-
-/* The cached snapshots of the app without those in drop, plus add (may be
- * NULL; moved into the cache); SIZE_MAX in *ret_count if the cache cannot be
- * read or written. */
-static int cache_edit(const BackupContext *c, char **drop, SnapshotInfo *add, size_t *ret_count) {
-        SnapshotInfo *snaps = NULL, *l;
-        size_t n = 0, k = 0;
-
-        *ret_count = SIZE_MAX;
-        if (state_db_snapshots_list(c->db, c->app->id, &snaps, &n) < 0)
-                return 0;
-        if (!(l = reallocarray(snaps, n + 1, sizeof(SnapshotInfo)))) {
-                snapshot_infos_free(snaps, n);
-                return -ENOMEM;
-        }
-        snaps = l;
-        for (size_t i = 0; i < n; i++)
-                if (strv_contains(drop, snaps[i].id) || (add && streq(snaps[i].id, add->id)))
-                        snapshot_info_done(&snaps[i]);
-                else
-                        snaps[k++] = snaps[i];
-        if (add) {
-                snaps[k++] = *add;
-                *add = (SnapshotInfo) {};
-        }
-        if (state_db_snapshots_replace(c->db, c->app->id, snaps, k) >= 0)
-                *ret_count = k;
-        snapshot_infos_free(snaps, k);
-        return 0;
-}
-
-/* The cache learns the job's snapshot: by itself where it mirrors the
- * repository (or the job made the repository), by a listing otherwise (the
- * app's first backup there, berth.conf changed, restic < 0.17). *ret_count:
- * the app's snapshots in the repository, SIZE_MAX when not known. A listing
- * also finds the full id of the job's snapshot where restic named only a short
- * one (< 0.17): *ret_full_id, else NULL. */
-static int cache_learn(const BackupContext *c, const BackupArgs *args, bool new_repository, size_t *ret_count,
-                       char **ret_full_id) {
-        _cleanup_(snapshot_info_done) SnapshotInfo own = {};
-        _cleanup_free_ char *tag = NULL, *err = NULL;
-        SnapshotInfo *snaps = NULL;
-        ResticResult res;
-        size_t n = 0;
-        int q;
-
-        *ret_count = SIZE_MAX;
-        *ret_full_id = NULL;
-        q = own_snapshot(c, args, &own);
-        if (q == -ENOMEM)
-                return q;
-        if (q >= 0 && new_repository) {
-                if (state_db_snapshots_replace(c->db, c->app->id, &own, 1) >= 0) {
-                        cache_set_mirrors(c);
-                        *ret_count = 1;
-                }
-                return 0;
-        }
-        if (q >= 0 && cache_mirrors_repository(c))
-                return cache_edit(c, NULL, &own, ret_count);
-
-        if (asprintf(&tag, "app:%s", c->app->id) < 0)
-                return -ENOMEM;
-        char *tags[] = { tag, NULL };
-        q = restic_snapshots(c->repo, tags, &snaps, &n, &res, &err);
-        if (q >= 0 && res == RESTIC_OK && state_db_snapshots_replace(c->db, c->app->id, snaps, n) >= 0) {
-                cache_set_mirrors(c);
-                *ret_count = n;
-        }
-        for (size_t i = 0; q >= 0 && res == RESTIC_OK && i < n; i++)
-                if (snaps[i].job_id == c->job_id && startswith(snaps[i].id, args->summary.snapshot_id) &&
-                    !streq(snaps[i].id, args->summary.snapshot_id) && !(*ret_full_id = strdup(snaps[i].id))) {
-                        q = -ENOMEM;
-                        break;
-                }
-        snapshot_infos_free(snaps, n);
-        return q == -ENOMEM ? q : 0;
 }
 
 static json_object *stats_object(const ResticBackupSummary *s, usec_t duration, unsigned forgotten) {
@@ -693,7 +510,7 @@ restart:
          * id, which restic < 0.17 names only in a listing. */
         if (r.snapshot_id) {
                 _cleanup_free_ char *full = NULL;
-                if ((q = cache_learn(c, &args, initialised, &cached, &full)) < 0)
+                if ((q = backup_cache_learn(c, &args, initialised, &cached, &full)) < 0)
                         goto oom;
                 if (full) {
                         free(r.snapshot_id);
@@ -735,7 +552,7 @@ post:
                         else if (forgotten) {
                                 step(c, 6, "Retention removed %zu snapshot%s", strv_length(forgotten),
                                      strv_length(forgotten) == 1 ? "" : "s");
-                                if ((q = cache_edit(c, forgotten, NULL, &cached)) < 0)
+                                if ((q = backup_cache_edit(c, forgotten, NULL, &cached)) < 0)
                                         goto oom;
                         }
                 }
@@ -777,53 +594,4 @@ oom:
         strv_free(args.tags);
         backup_result_done(&r);
         return q;
-}
-
-int backup_safety_snapshot(const App *a, const BerthConf *conf, const BerthPaths *paths, StateDb *db, BackupKind kind,
-                           const BackupReporter *rep, int64_t *ret_job_id, char **ret_snapshot_id, char **ret_error) {
-        _cleanup_(restic_repo_done) ResticRepo repo = {};
-        _cleanup_free_ char *err = NULL, *shown = NULL;
-        BackupResult br = {};
-        int64_t job = 0;
-        char host[256];
-        int r;
-
-        *ret_job_id = 0;
-        *ret_snapshot_id = *ret_error = NULL;
-        r = restic_repo_from_conf(conf, paths, &repo, &err);
-        if (r < 0)
-                return (*ret_error = strprintf("cannot set up the backup repository: %s", err ?: strerror(-r))) ? 0 : -ENOMEM;
-        backup_close_interrupted_jobs(db, a->id, kind, rep);
-        r = state_db_job_begin(db, a->id, backup_kind_to_string(kind), getenv("INVOCATION_ID"), &job);
-        if (r < 0)
-                return (*ret_error = strprintf("cannot record the job in the state database: %s", strerror(-r))) ? 0 : -ENOMEM;
-        *ret_job_id = job;
-        if (rep && rep->job)
-                rep->job(rep->userdata, job);
-        if (gethostname(host, sizeof(host)) < 0)
-                snprintf(host, sizeof(host), "localhost");
-        host[sizeof(host) - 1] = 0;
-        shown = restic_redact(repo.repository);
-        reporter_step(rep, 6, "Taking a %s snapshot of app '%s' (job %lld) to %s", backup_kind_to_string(kind), a->id,
-                      (long long) job, strempty(shown));
-
-        BackupContext ctx = {
-                .app = a, .paths = paths, .conf = conf, .repo = &repo, .db = db, .bus = NULL,
-                .lock_fd = -EBADF, .job_id = job, .host = host, .reporter = rep, .kind = kind,
-        };
-        r = app_backup(&ctx, &br);
-        if (r < 0) {
-                (void) state_db_job_finish(db, job, JOB_FAILED, 1, NULL, "out of memory", NULL);
-                return r;
-        }
-        r = state_db_job_finish(db, job, br.status, br.status == JOB_FAILED ? 1 : 0, br.stats_json, br.error, br.snapshot_id);
-        if (r < 0)
-                reporter_step(rep, 4, "Failed to record the end of job %lld, ignoring: %s", (long long) job, strerror(-r));
-        /* A warning (files that could not be read) goes with the snapshot,
-         * which holds everything else, as a backup's would. */
-        *ret_error = TAKE_PTR(br.error);
-        if (br.status != JOB_FAILED)
-                *ret_snapshot_id = TAKE_PTR(br.snapshot_id);
-        backup_result_done(&br);
-        return 0;
 }

@@ -69,8 +69,9 @@ void backup_result_done(BackupResult *r);
 int app_backup(const BackupContext *ctx, BackupResult *ret);
 
 /* A snapshot of a stopped app before a change that cannot be undone (kind
- * BACKUP_PRE_UPGRADE or BACKUP_PRE_PURGE), as a job of that kind: interrupted
- * ones closed first, the job recorded, the backup flow run, its end recorded.
+ * BACKUP_PRE_UPGRADE or BACKUP_PRE_PURGE), as a job of that kind: the job
+ * recorded, the backup flow run, its end recorded (the caller closes the
+ * interrupted jobs of that kind first: backup_close_interrupted_jobs()).
  * Returns 0 with *ret_job_id (0 when no job could be begun), *ret_snapshot_id
  * when saved, and *ret_error: why it failed, or (with a snapshot) what it warns
  * of (files that could not be read); -ENOMEM. A pre-upgrade snapshot waits for
