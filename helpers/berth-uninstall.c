@@ -31,7 +31,6 @@
 
 #define STOP_TIMEOUT (10 * 60 * USEC_PER_SEC)
 
-
 /* The snapshot before the purge; 0 when saved. */
 static int snapshot_before_purge(const App *app, const BerthConf *conf, const BerthPaths *paths, StateDb *db) {
         _cleanup_free_ char *snapshot = NULL, *error = NULL;
@@ -40,6 +39,8 @@ static int snapshot_before_purge(const App *app, const BerthConf *conf, const Be
         int64_t job = 0;
         int r;
 
+        /* The lock is held exclusively: a pre-purge job still running is a dead one. */
+        backup_close_interrupted_jobs(db, app->id, BACKUP_PRE_PURGE, &reporter);
         r = backup_safety_snapshot(app, conf, paths, db, BACKUP_PRE_PURGE, &reporter, &job, &snapshot, &error);
         backup_log_flush(&progress);
         if (r < 0)
@@ -49,13 +50,17 @@ static int snapshot_before_purge(const App *app, const BerthConf *conf, const Be
                           strempty(error));
                 return -EIO;
         }
-        log_info("Pre-purge snapshot %s of app '%s' saved (job %lld)", snapshot, app->id, (long long) job);
+        if (error)
+                log_warning("Pre-purge snapshot %s of app '%s' saved (job %lld) with a warning: %s", snapshot, app->id,
+                            (long long) job, error);
+        else
+                log_info("Pre-purge snapshot %s of app '%s' saved (job %lld)", snapshot, app->id, (long long) job);
         return 0;
 }
 
 /* The podman objects prepare makes: made again when the app is installed again. */
 static void remove_podman_objects(const App *app) {
-        _cleanup_free_ char *network = strjoin("berth-", app->id);
+        _cleanup_free_ char *network = berth_network_name(app->id);
         int r;
 
         for (size_t i = 0; i < app->n_secrets; i++) {

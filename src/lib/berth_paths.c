@@ -70,3 +70,7 @@ char *berth_podman_secret_name(const char *app_id, const char *name) {
          * a-b's secret c. */
         return strjoin("berth-", app_id, ".", name);
 }
+
+char *berth_network_name(const char *app_id) {
+        return strjoin("berth-", app_id);
+}

@@ -25,3 +25,5 @@ char *berth_secret_path(const BerthPaths *p, const char *app_id, const char *nam
 /* The podman secret that carries an app secret: berth-<id>.<name> (the dot
  * keeps the names of different apps apart). */
 char *berth_podman_secret_name(const char *app_id, const char *name);
+/* The podman network of an app's containers (prepare makes it): berth-<id>. */
+char *berth_network_name(const char *app_id);

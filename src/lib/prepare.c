@@ -134,7 +134,7 @@ int app_prepare(const App *a, const BerthPaths *p, PrepareReport *report, Diagno
         r = prepare_secrets(a, p, &rep, d);
         if (r < 0)
                 return r;
-        if (asprintf(&net, "berth-%s", a->id) < 0)
+        if (!(net = berth_network_name(a->id)))
                 return -ENOMEM;
         r = podman_network_ensure(net);
         if (r < 0) {
