@@ -1,6 +1,7 @@
 /* berth — command-line interface. Parses the verb and hands over. */
 #include <getopt.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "app_source.h"
 #include "berth.h"
@@ -35,6 +36,22 @@ static int help(void) {
                 printf("  %s\n", verbs[i].usage);
         printf("\nSee berth(1).\n");
         return 0;
+}
+
+bool cli_confirm(const char *verb, const char *consequence, const char *prompt) {
+        char answer[16];
+
+        if (arg_cli.yes)
+                return true;
+        if (!isatty(STDIN_FILENO)) {
+                log_error("%s: %s; not on a terminal, so confirm with --yes", verb, consequence);
+                return false;
+        }
+        printf("%s Continue? [y/N] ", prompt);
+        fflush(stdout);
+        if (!fgets(answer, sizeof(answer), stdin))
+                return false;
+        return answer[0] == 'y' || answer[0] == 'Y';
 }
 
 int cli_resolve_source(const char *arg, AppSource *ret) {

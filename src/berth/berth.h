@@ -24,6 +24,12 @@ int verb_uninstall(int argc, char *argv[]);
 int verb_list(int argc, char *argv[]);
 int verb_status(int argc, char *argv[]);
 
+/* Before a verb that destroys data: true when --yes was given, or the user
+ * answered yes to "PROMPT Continue? [y/N]" on a terminal. Off a terminal
+ * without --yes, logs "VERB: CONSEQUENCE; not on a terminal, so confirm with
+ * --yes" and returns false. */
+bool cli_confirm(const char *verb, const char *consequence, const char *prompt);
+
 /* Resolves APP|FILE (a path when it contains '/' or ends in .yaml). */
 struct AppSource;
 int cli_resolve_source(const char *arg, struct AppSource *ret);

@@ -17,20 +17,15 @@
 #include "systemd_client.h"
 
 static bool confirm(const char *app, const char *snapshot, char *const *volumes) {
-        _cleanup_free_ char *vols = volumes ? strv_join(volumes, ", ") : NULL;
-        char answer[16];
+        _cleanup_free_ char *vols = volumes ? strv_join(volumes, ", ") : NULL, *prompt = NULL;
 
-        printf("Restore app '%s' from snapshot '%s'.\n"
-               "Volumes replaced: %s.\n"
-               "The app is stopped for the swap and started again; the data it has now is kept\n"
-               "in a pre-restore snapshot first. Continue? [y/N] ",
-               app, snapshot, vols ?: "every volume with backup: true");
-        fflush(stdout);
-        if (!fgets(answer, sizeof(answer), stdin))
-                return false;
-        return answer[0] == 'y' || answer[0] == 'Y';
+        prompt = strprintf("Restore app '%s' from snapshot '%s'.\n"
+                           "Volumes replaced: %s.\n"
+                           "The app is stopped for the swap and started again; the data it has now is kept\n"
+                           "in a pre-restore snapshot first.",
+                           app, snapshot, vols ?: "every volume with backup: true");
+        return prompt && cli_confirm("restore", "replaces the app's data", prompt);
 }
-
 
 int verb_restore(int argc, char *argv[]) {
         static const struct option options[] = {
@@ -73,15 +68,10 @@ int verb_restore(int argc, char *argv[]) {
                 log_error("restore: '%s' is not an app id", app);
                 return 2;
         }
-        if (!arg_cli.yes) {
-                if (!isatty(STDIN_FILENO)) {
-                        log_error("restore: replaces the app's data; not on a terminal, so confirm with --yes");
-                        return 2;
-                }
-                if (!confirm(app, snapshot, volumes)) {
+        if (!confirm(app, snapshot, volumes)) {
+                if (isatty(STDIN_FILENO))
                         printf("Not restored.\n");
-                        return 2;
-                }
+                return 2;
         }
         /* The same unit berthd's Restore() starts. */
         r = restore_unit_new(app, snapshot, volumes, &u);

@@ -13,16 +13,12 @@
 #include "strv.h"
 
 static bool confirm(const char *app) {
-        char answer[16];
-
-        printf("Uninstall app '%s' and purge its data and secrets.\n"
-               "The app is stopped and a snapshot of its data is saved first (kind pre-purge);\n"
-               "then its volumes and secrets are deleted. Continue? [y/N] ",
-               app);
-        fflush(stdout);
-        if (!fgets(answer, sizeof(answer), stdin))
-                return false;
-        return answer[0] == 'y' || answer[0] == 'Y';
+        _cleanup_free_ char *prompt = strprintf(
+                "Uninstall app '%s' and purge its data and secrets.\n"
+                "The app is stopped and a snapshot of its data is saved first (kind pre-purge);\n"
+                "then its volumes and secrets are deleted.",
+                app);
+        return prompt && cli_confirm("uninstall --purge", "deletes the app's data", prompt);
 }
 
 int verb_uninstall(int argc, char *argv[]) {
@@ -50,15 +46,10 @@ int verb_uninstall(int argc, char *argv[]) {
                 log_error("uninstall: expected one app id, got %d arguments", argc - optind);
                 return 2;
         }
-        if (purge && !arg_cli.yes) {
-                if (!isatty(STDIN_FILENO)) {
-                        log_error("uninstall --purge: deletes the app's data; not on a terminal, so confirm with --yes");
-                        return 2;
-                }
-                if (!confirm(argv[optind])) {
+        if (purge && !confirm(argv[optind])) {
+                if (isatty(STDIN_FILENO))
                         log_error("uninstall: not confirmed, nothing done");
-                        return 2;
-                }
+                return 2;
         }
         if (strv_extendf(&cmd, "%s/berth-uninstall", BERTH_LIBEXECDIR) < 0 ||
             (arg_cli.user && strv_extend(&cmd, "--user") < 0) || (purge && strv_extend(&cmd, "--purge") < 0) ||
