@@ -18,9 +18,9 @@
 /* Whether systemd has the app's units of an older manifest: the manifest
  * (their SourcePath=) changed on disk since the last daemon-reload. Run by
  * hand, outside the service, it cannot be asked: then not. */
-static bool units_stale(const char *id) {
+static bool units_stale(const App *app) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        _cleanup_free_ char *unit = unit_name_prepare(id);
+        _cleanup_free_ char *unit = unit_name_prepare(app->id);
         int r;
 
         if (!unit || !getenv("INVOCATION_ID") || systemd_bus_open(false, &bus) < 0)
@@ -40,7 +40,7 @@ static int check_upgrade(const App *app, const BerthConf *conf, const BerthPaths
         BackupReporter reporter = backup_log_reporter(&progress);
         int r;
 
-        r = app_upgrade_check(app, conf, paths, units_stale(app->id), &reporter, &up);
+        r = app_upgrade_check(app, conf, paths, units_stale, &reporter, &up);
         backup_log_flush(&progress);
         if (r < 0) {
                 log_error("Cannot check app '%s' for a pre-upgrade snapshot: %s", app->id, up.error ?: strerror(-r));

@@ -135,7 +135,7 @@ static int app_has_data(const App *a, const BerthPaths *paths) {
         return 0;
 }
 
-int app_upgrade_check(const App *a, const BerthConf *conf, const BerthPaths *paths, bool units_stale,
+int app_upgrade_check(const App *a, const BerthConf *conf, const BerthPaths *paths, bool (*units_stale)(const App *a),
                       const BackupReporter *rep, UpgradeResult *ret) {
         _cleanup_(state_db_closep) StateDb *db = NULL;
         _cleanup_free_ char *dbpath = state_db_path(paths->state_dir), *recorded = NULL;
@@ -179,7 +179,7 @@ int app_upgrade_check(const App *a, const BerthConf *conf, const BerthPaths *pat
                 ret->outcome = UPGRADE_UNCHANGED;
         else
                 why = "its manifest changed since it last started";
-        if (why && units_stale)
+        if (why && units_stale && units_stale(a))
                 ret->outcome = UPGRADE_UNITS_STALE;
         else if (why && !conf->upgrade_snapshot)
                 ret->outcome = UPGRADE_SNAPSHOT_DISABLED;

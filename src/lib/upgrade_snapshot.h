@@ -47,12 +47,13 @@ typedef struct UpgradeResult {
 
 void upgrade_result_done(UpgradeResult *r);
 
-/* Compares, snapshots when needed (steps go to rep), records. units_stale:
- * systemd reports that the app's units need a daemon-reload (their manifest
- * changed on disk since they were generated); a change is then neither
- * snapshotted nor recorded, since what would run is the old manifest. Returns
+/* Compares, snapshots when needed (steps go to rep), records. units_stale
+ * (may be NULL), asked only when there is a change: whether systemd reports
+ * that the app's units need a daemon-reload (their manifest changed on disk
+ * since they were generated); the change is then neither snapshotted nor
+ * recorded, since what would run is the old manifest. Returns
  * 0 with *ret filled, or -errno (and ret->error) when the comparison itself
  * could not be made: the manifest or the state database unreadable. The caller
  * holds the app lock. */
-int app_upgrade_check(const App *a, const BerthConf *conf, const BerthPaths *paths, bool units_stale,
+int app_upgrade_check(const App *a, const BerthConf *conf, const BerthPaths *paths, bool (*units_stale)(const App *a),
                       const BackupReporter *rep, UpgradeResult *ret);

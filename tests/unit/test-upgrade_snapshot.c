@@ -103,8 +103,18 @@ static BerthConf *conf_with(const char *text) {
         return c;
 }
 
+/* systemd saying the app's units need a daemon-reload. */
+static bool stale_units(const App *a) {
+        return true;
+}
+
+/* The same, for checks with nothing changed: it must not be asked. */
+static bool not_asked(const App *a) {
+        test_fail(__FILE__, __LINE__, "units_stale() asked for app '%s' without a change", a->id);
+}
+
 static UpgradeOutcome check(const App *a, const BerthConf *conf, const BerthPaths *paths, UpgradeResult *ret) {
-        ASSERT_OK(app_upgrade_check(a, conf, paths, false, &reporter, ret));
+        ASSERT_OK(app_upgrade_check(a, conf, paths, NULL, &reporter, ret));
         return ret->outcome;
 }
 
@@ -201,8 +211,10 @@ TEST(test_outcomes) {
         test_write(tmp, "apps/notes.yaml.d/10-env.yaml", "name: Notes\n");
         a = app_load("notes");
 
-        /* First start, no data yet: recorded, no job, no repository made. */
-        ASSERT_EQ(check(a, conf, &paths, &r), UPGRADE_FIRST_START);
+        /* First start, no data yet: recorded, no job, no repository made;
+         * systemd is not asked about the units. */
+        ASSERT_OK(app_upgrade_check(a, conf, &paths, not_asked, &reporter, &r));
+        ASSERT_EQ(r.outcome, UPGRADE_FIRST_START);
         ASSERT_EQ(r.job_id, 0);
         upgrade_result_done(&r);
         ASSERT((h1 = recorded(&paths)));
@@ -214,7 +226,8 @@ TEST(test_outcomes) {
         /* The app runs, and writes. Started again, nothing changed; then only
          * its backup policy did. */
         prepared(state, "notes", "written by version 1\n");
-        ASSERT_EQ(check(a, conf, &paths, &r), UPGRADE_UNCHANGED);
+        ASSERT_OK(app_upgrade_check(a, conf, &paths, not_asked, &reporter, &r));
+        ASSERT_EQ(r.outcome, UPGRADE_UNCHANGED);
         ASSERT_EQ(r.job_id, 0);
         upgrade_result_done(&r);
         test_write(tmp, "apps/notes.yaml.d/10-env.yaml", "name: Notes\nbackup: {schedule: hourly}\n");
@@ -224,7 +237,7 @@ TEST(test_outcomes) {
         /* Changed while systemd still has the old units: neither snapshotted
          * nor recorded, no job. */
         test_write(tmp, "apps/notes.yaml.d/10-env.yaml", "containers: {app: {environment: {A: \"2\"}}}\n");
-        ASSERT_OK(app_upgrade_check(a, conf, &paths, true, &reporter, &r));
+        ASSERT_OK(app_upgrade_check(a, conf, &paths, stale_units, &reporter, &r));
         ASSERT_EQ(r.outcome, UPGRADE_UNITS_STALE);
         ASSERT_EQ(r.job_id, 0);
         upgrade_result_done(&r);
@@ -353,12 +366,12 @@ TEST(test_outcomes) {
         /* A drop-in, then the manifest, gone since it was loaded: errors that name them. */
         free(a->dropin_paths[0]);
         a->dropin_paths[0] = path_in("apps/notes.yaml.d/99-gone.yaml");
-        ASSERT(app_upgrade_check(a, conf, &paths, false, &reporter, &r) < 0);
+        ASSERT(app_upgrade_check(a, conf, &paths, NULL, &reporter, &r) < 0);
         ASSERT(r.error && startswith(r.error, "cannot read the manifest again: ") && strstr(r.error, "99-gone.yaml"));
         upgrade_result_done(&r);
         free(a->source_path);
         a->source_path = path_in("apps/gone.yaml");
-        ASSERT_ERR(app_upgrade_check(a, conf, &paths, false, &reporter, &r), ENOENT);
+        ASSERT_ERR(app_upgrade_check(a, conf, &paths, NULL, &reporter, &r), ENOENT);
         ASSERT(r.error && startswith(r.error, "cannot read the manifest '") && strstr(r.error, "apps/gone.yaml': No such file or directory"));
         upgrade_result_done(&r);
 }
@@ -442,7 +455,7 @@ TEST(test_concurrent_first_use) {
                         UpgradeResult r = {};
                         snprintf(id, sizeof(id), "race%zu", i);
                         App *a = app_load(id);
-                        int q = app_upgrade_check(a, conf, &paths, false, &reporter, &r);
+                        int q = app_upgrade_check(a, conf, &paths, NULL, &reporter, &r);
                         if (q < 0 || r.outcome != UPGRADE_SNAPSHOT_SAVED)
                                 fprintf(stderr, "%s: %d, outcome %d: %s\n", id, q, r.outcome, strempty(r.error));
                         _exit(q >= 0 && r.outcome == UPGRADE_SNAPSHOT_SAVED ? 0 : 1);
