@@ -64,6 +64,11 @@ D_SRC     := $(sort $(wildcard src/berthd/*.c))
 D_OBJ     := $(D_SRC:%.c=$(B)/%.o)
 HELPERS   := $(patsubst helpers/%.c,$(B)/%,$(sort $(wildcard helpers/*.c)))
 UNIT_TESTS:= $(patsubst tests/unit/%.c,$(B)/tests/%,$(sort $(wildcard tests/unit/test-*.c)))
+# berth-generator's own malloc (generators/small_alloc.c); sanitizers bring theirs.
+GEN_ALLOC := $(if $(SANITIZE),,$(B)/generators/small_alloc.o)
+ifneq ($(SANITIZE),)
+UNIT_TESTS:= $(filter-out $(B)/tests/test-small_alloc,$(UNIT_TESTS))
+endif
 BINS      := $(B)/berth $(B)/berth-generator $(HELPERS) $(if $(D_SRC),$(B)/berthd)
 # Static units and D-Bus files name installed paths: made from *.in at build time.
 UNITS_IN  := $(wildcard units/*.in dbus/*.in)
@@ -93,13 +98,20 @@ $(B)/berth: $(CLI_OBJ) $(B)/libberth.a
 $(B)/berthd: $(D_OBJ) $(B)/libberth.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/berth-generator: $(B)/generators/berth-generator.o $(B)/libberth.a
+$(B)/berth-generator: $(B)/generators/berth-generator.o $(GEN_ALLOC) $(B)/libberth.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# It is malloc: the compiler must not turn its own code into calls of it.
+$(B)/generators/small_alloc.o: CFLAGS += -fno-builtin-malloc -fno-builtin-calloc -fno-builtin-realloc -fno-builtin-free
 
 $(B)/berth-%: $(B)/helpers/berth-%.o $(B)/libberth.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/tests/%: $(B)/tests/unit/%.o $(B)/libberth.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/tests/test-small_alloc: $(B)/tests/unit/test-small_alloc.o $(B)/generators/small_alloc.o $(B)/libberth.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
