@@ -429,7 +429,7 @@ int main(int argc, char *argv[]) {
         BerthScope scope;
         int r, ret = 0;
 
-        log_open("berth-generator", true);
+        log_open_kmsg("berth-generator");
         if (argc != 2 && argc != 4) {
                 log_error("Expected one or three directory arguments (normal, early, late), got %d", argc - 1);
                 return 1;

@@ -32,7 +32,7 @@ int main(int argc, char *argv[]) {
         const char *id;
         int r, ret = 1;
 
-        log_open("berth-backup", false);
+        log_open("berth-backup");
         /* A stop of the unit (by hand, a timeout, shutdown): systemd sends SIGINT to
          * every process of the unit (KillSignal=SIGINT). restic and podman exec end at
          * once (restic removing its repository lock: it needs its stdout and stderr

@@ -22,7 +22,7 @@ int main(int argc, char *argv[]) {
         const char *name;
         int r;
 
-        log_open("berth-health-wait", false);
+        log_open("berth-health-wait");
         if (argc != 2) {
                 log_error("Usage: berth-health-wait CONTAINER");
                 return 2;

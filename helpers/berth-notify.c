@@ -105,7 +105,7 @@ int main(int argc, char *argv[]) {
         const char *unit, *kind;
         int r, st, pipefd[2];
 
-        log_open("berth-notify", false);
+        log_open("berth-notify");
         if (argc != 2) {
                 log_error("Usage: berth-notify UNIT");
                 return 2;

@@ -91,7 +91,7 @@ int main(int argc, char *argv[]) {
         const char *id;
         int r, ret = 1;
 
-        log_open("berth-prepare", false);
+        log_open("berth-prepare");
         /* A stop while a pre-upgrade snapshot runs (systemd sends
          * KillSignal=SIGINT): restic ends, removing its repository lock, and
          * this lives on to record the job as failed. */

@@ -38,7 +38,7 @@ int main(int argc, char *argv[]) {
         bool start = false;
         int c, r, ret = 0;
 
-        log_open("berth-recover", false);
+        log_open("berth-recover");
         while ((c = getopt_long(argc, argv, "s", options, NULL)) >= 0)
                 switch (c) {
                 case 's':

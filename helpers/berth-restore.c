@@ -89,7 +89,7 @@ int main(int argc, char *argv[]) {
         const char *id, *snapshot, *knob;
         int c, r, ret = 1;
 
-        log_open("berth-restore", false);
+        log_open("berth-restore");
         while ((c = getopt_long(argc, argv, "v:", options, NULL)) >= 0)
                 switch (c) {
                 case 'v':

@@ -129,7 +129,7 @@ int main(int argc, char *argv[]) {
         const char *id;
         int c, r, ret = 1;
 
-        log_open("berth-uninstall", false);
+        log_open("berth-uninstall");
         /* A Ctrl-C reaches restic, which ends and removes its repository lock,
          * and the snapshot job is recorded as failed; pending, it stops the
          * uninstall before anything is removed. */

@@ -8,8 +8,9 @@ PKGS=(
   libsqlite3-dev libarchive-dev
   # fuzzing and sanitizers (clang's libFuzzer)
   clang libclang-rt-14-dev
-  # tests: systemd-analyze, a private D-Bus with polkit mock, python for test tools
-  systemd dbus python3 python3-dbusmock
+  # tests: systemd-analyze, a private D-Bus with polkit mock, python for test tools,
+  # strace for what the generator does
+  systemd dbus python3 python3-dbusmock strace
   # backup storage: the restic driver's tests run the real program
   restic
   # booted test bed: systemd-nspawn, the Debian trees, a static busybox for images

@@ -82,7 +82,7 @@ int cli_resolve_source(const char *arg, AppSource *ret) {
 int main(int argc, char *argv[]) {
         int i;
 
-        log_open("berth", false);
+        log_open("berth");
         /* Global options come before the verb. */
         for (i = 1; i < argc && argv[i][0] == '-'; i++) {
                 if (streq(argv[i], "--user"))

@@ -29,7 +29,7 @@ int main(int argc, char *argv[]) {
         usec_t idle = DEFAULT_EXIT_IDLE_USEC;
         int c, r;
 
-        log_open("berthd", false);
+        log_open("berthd");
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (c) {
                 case 'i': {

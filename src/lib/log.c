@@ -1,16 +1,17 @@
-/* log.c — edge logging to /dev/kmsg or stderr. */
+/* log.c — edge logging to /dev/kmsg, the journal or stderr. The journal is
+ * reached through a function log_journal.c hands in, so that a program that
+ * only logs to kmsg (the generator) does not link libsystemd. */
 #include <fcntl.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
-#include <systemd/sd-journal.h>
 
-#include "log.h"
+#include "log-internal.h"
 
 #define MAX_FIELDS 8
 
 static int kmsg_fd = -EBADF;
-static bool to_journal;
+static LogJournalSendv journal_sendv; /* NULL: not connected to the journal */
 static const char *log_ident = "berth";
 static char *fields[MAX_FIELDS]; /* "KEY=value" */
 
@@ -25,12 +26,16 @@ static bool stderr_is_journal(void) {
         return (unsigned long long) st.st_dev == dev && (unsigned long long) st.st_ino == ino;
 }
 
-void log_open(const char *ident, bool use_kmsg) {
+void log_open_internal(const char *ident, LogJournalSendv sendv) {
         log_ident = ident;
-        if (use_kmsg && kmsg_fd < 0)
+        journal_sendv = sendv && stderr_is_journal() ? sendv : NULL;
+}
+
+void log_open_kmsg(const char *ident) {
+        /* A generator talks to nobody: kmsg or stderr only. */
+        log_open_internal(ident, NULL);
+        if (kmsg_fd < 0)
                 kmsg_fd = open("/dev/kmsg", O_WRONLY | O_NOCTTY | O_CLOEXEC);
-        /* A generator (use_kmsg) talks to nobody: kmsg or stderr only. */
-        to_journal = !use_kmsg && stderr_is_journal();
 }
 
 void log_close(void) {
@@ -60,7 +65,7 @@ static void log_line(int level, const char *msg) {
         _cleanup_free_ char *line = NULL;
         int n;
 
-        if (to_journal) {
+        if (journal_sendv) {
                 _cleanup_free_ char *m = NULL, *p = NULL, *id = NULL;
                 struct iovec iov[3 + MAX_FIELDS];
                 size_t k = 0;
@@ -73,7 +78,7 @@ static void log_line(int level, const char *msg) {
                         for (size_t i = 0; i < MAX_FIELDS; i++)
                                 if (fields[i])
                                         iov[k++] = (struct iovec) { fields[i], strlen(fields[i]) };
-                        if (sd_journal_sendv(iov, (int) k) >= 0)
+                        if (journal_sendv(iov, (int) k) >= 0)
                                 return;
                 }
         }

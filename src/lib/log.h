@@ -12,10 +12,11 @@
 #define LOG_WARNING_LEVEL 4
 #define LOG_INFO_LEVEL 6
 
-/* use_kmsg (generators): /dev/kmsg when writable, else stderr; no other IPC.
- * Otherwise: the journal with structured fields when stderr is connected to
- * it (JOURNAL_STREAM), else stderr. */
-void log_open(const char *ident, bool use_kmsg);
+/* Generators: /dev/kmsg when writable, else stderr; no other IPC. */
+void log_open_kmsg(const char *ident);
+/* Everything else: the journal with structured fields when stderr is
+ * connected to it (JOURNAL_STREAM), else stderr (log_journal.c). */
+void log_open(const char *ident);
 /* Extra journal fields on every following message, e.g. ("APP", "immich").
  * value NULL removes the field. */
 void log_set_field(const char *key, const char *value);
