@@ -16,7 +16,13 @@
  * manifests, in one read() and without scanf (it is bookkeeping, not I/O a
  * generator does, so it must cost next to nothing).
  *
- * PLAN lines: "d 0 REL", "f SIZE REL", "l 0 REL TARGET" (find -printf '%y %s %P %l'). */
+ * PLAN lines: "d 0 REL", "f SIZE REL", "l 0 REL TARGET" (find -printf '%y %s %P %l').
+ *
+ * Built with -DIOFLOOR_YAML (and -lyaml) it is bench/generator's "floor+yaml":
+ * each manifest read is also run through libyaml's event parser, and nothing
+ * more is done with the events (no tree, no checks). What any generator that
+ * loads YAML with libyaml must spend at the least; the rest of berth-generator's
+ * time is its own loading, validating and rendering. */
 #define _GNU_SOURCE /* sched_getaffinity() */
 #include <dirent.h>
 #include <errno.h>
@@ -24,11 +30,15 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef IOFLOOR_YAML
+#include <yaml.h>
+#endif
 
 #define MAX_THREADS 8 /* as berth-generator */
 #define MAX_FILE (1 << 20)
@@ -47,7 +57,7 @@ static struct {
         size_t n_entries;
         const char *fill; /* MAX_FILE bytes to write from */
         atomic_size_t next_read, next_write;
-        atomic_size_t bytes_read, files_written;
+        atomic_size_t bytes_read, files_written, yaml_events;
         atomic_int failed;
 } F;
 
@@ -57,6 +67,34 @@ static int fail(const char *what, const char *name) {
         atomic_store(&F.failed, 1);
         return -1;
 }
+
+#ifdef IOFLOOR_YAML
+/* Every event of the manifest, deleted as it comes. */
+static void parse_manifest(const char *name, const char *data, size_t len) {
+        yaml_parser_t parser;
+        yaml_event_t ev;
+        size_t n = 0;
+        bool end = false;
+
+        if (!yaml_parser_initialize(&parser)) {
+                fail("out of memory for", name);
+                return;
+        }
+        yaml_parser_set_input_string(&parser, (const unsigned char *) data, len);
+        while (!end) {
+                if (!yaml_parser_parse(&parser, &ev)) {
+                        errno = EINVAL;
+                        fail("cannot parse", name);
+                        break;
+                }
+                end = ev.type == YAML_STREAM_END_EVENT;
+                n++;
+                yaml_event_delete(&ev);
+        }
+        yaml_parser_delete(&parser);
+        atomic_fetch_add(&F.yaml_events, n);
+}
+#endif
 
 static void read_manifest(const char *name) {
         struct stat st;
@@ -83,6 +121,9 @@ static void read_manifest(const char *name) {
                 off += k;
         }
         atomic_fetch_add(&F.bytes_read, (size_t) st.st_size);
+#ifdef IOFLOOR_YAML
+        parse_manifest(name, data, (size_t) st.st_size);
+#endif
         free(data);
         close(fd);
 }
@@ -244,7 +285,11 @@ int main(int argc, char *argv[]) {
         close(F.out_fd);
         if (atomic_load(&F.failed))
                 return 1;
-        fprintf(stderr, "iofloor: %u thread%s, read %zu bytes, wrote %zu files\n", threads, threads == 1 ? "" : "s",
+        fprintf(stderr, "iofloor: %u thread%s, read %zu bytes, wrote %zu files", threads, threads == 1 ? "" : "s",
                 atomic_load(&F.bytes_read), atomic_load(&F.files_written));
+#ifdef IOFLOOR_YAML
+        fprintf(stderr, ", %zu YAML events", atomic_load(&F.yaml_events));
+#endif
+        fputc('\n', stderr);
         return 0;
 }
