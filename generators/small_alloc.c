@@ -125,7 +125,7 @@ static void *slab_new(ClassCache *cc, unsigned c) {
         return slab + SLAB_HEADER;
 }
 
-static void *small_malloc(size_t n) {
+static inline __attribute__((always_inline)) void *small_malloc(size_t n) {
         unsigned c = class_of_size(n);
         ClassCache *cc = &cache[c];
         void *p = cc->free;
