@@ -9,8 +9,11 @@
  *   - sizes round up to one of N_CLASSES classes (16-byte steps to 128, then
  *     four steps per doubling to 1 KiB, then two to 64 KiB);
  *   - each thread takes 1 MiB slabs, one class each, from one region of
- *     address space reserved at start (MAP_NORESERVE: only pages touched
- *     cost memory), and carves its blocks from the slab's front;
+ *     address space reserved at start, and carves its blocks from the slab's
+ *     front. The region is reserved inaccessible and made writable a slab at
+ *     a time: with strict overcommit (vm.overcommit_memory=2) only the slabs
+ *     handed out are charged, not the whole gigabyte, and pages cost memory
+ *     only once touched (about 60 slabs, 2 threads, for 1,000 apps);
  *   - a freed block goes on the freeing thread's list for its class (the
  *     class is in the slab's first bytes), and is handed out again first.
  *
@@ -60,6 +63,7 @@ static uint8_t small_class[1024 / 16 + 1];
 static char *region;       /* set once, before the program's own code runs */
 static size_t region_size; /* 0: no region, every block is glibc's */
 static size_t region_used; /* slabs handed out so far, in bytes (atomic) */
+static bool region_full;   /* a slab could not be made writable (atomic) */
 
 typedef struct FreeBlock {
         struct FreeBlock *next;
@@ -83,8 +87,7 @@ __attribute__((constructor)) static void small_alloc_init(void) {
                         c++;
                 small_class[u] = (uint8_t) c;
         }
-        p = mmap(NULL, REGION_SIZE + SLAB_SIZE, PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        p = mmap(NULL, REGION_SIZE + SLAB_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
         if (p == MAP_FAILED)
                 return;
         /* Slabs aligned to their size, so a block's slab is its address rounded down. */
@@ -111,14 +114,22 @@ static unsigned class_of_block(const void *p) {
         return *(const uint32_t *) ((uintptr_t) p & ~(uintptr_t) (SLAB_SIZE - 1));
 }
 
-/* A block of class c from a new slab; NULL once the region is used up. */
+/* A block of class c from a new slab; NULL once the region is used up or
+ * memory cannot be committed (then glibc serves the rest). */
 static void *slab_new(ClassCache *cc, unsigned c) {
-        size_t at = __atomic_fetch_add(&region_used, SLAB_SIZE, __ATOMIC_RELAXED);
+        size_t at;
         char *slab;
 
+        if (__atomic_load_n(&region_full, __ATOMIC_RELAXED))
+                return NULL;
+        at = __atomic_fetch_add(&region_used, SLAB_SIZE, __ATOMIC_RELAXED);
         if (at >= region_size)
                 return NULL;
         slab = region + at;
+        if (mprotect(slab, SLAB_SIZE, PROT_READ | PROT_WRITE) < 0) {
+                __atomic_store_n(&region_full, true, __ATOMIC_RELAXED);
+                return NULL;
+        }
         *(uint32_t *) slab = c;
         cc->next = slab + SLAB_HEADER + class_size[c];
         cc->end = slab + SLAB_SIZE;

@@ -3,8 +3,8 @@
  * here, libc's own included, goes through it: every size class and its
  * edges, alignment, reuse of freed blocks, calloc() zeroing a reused block,
  * realloc() across classes and out to glibc and back, overflow checks, blocks
- * of glibc's (large ones, memalign()) freed through it, and threads that
- * free each other's blocks while they allocate. */
+ * of glibc's (large ones, memalign()) freed through it, threads that free
+ * each other's blocks while they allocate, and the region used up. */
 #include <malloc.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -14,6 +14,7 @@
 #include "test.h"
 
 #define MAX_SMALL (64 << 10)
+#define SLAB_BLOCKS_3072 ((1 << 20) / 3072) /* 3000 bytes: the 3 KiB class */
 
 static void fill(unsigned char *p, size_t n, unsigned seed) {
         for (size_t i = 0; i < n; i++)
@@ -265,6 +266,49 @@ TEST(test_threads_free_each_others_blocks) {
         ASSERT_EQ(s.failures, 0);
 }
 
+/* Last, as it uses the region up: 64 KiB blocks until one is glibc's (a slab
+ * is made writable when handed out, and its blocks are never touched here, so
+ * this costs a page per slab). Then every size is glibc's, and blocks of both
+ * kinds are still freed and reallocated right. */
+TEST(test_region_used_up) {
+        static void *p[1 << 15];
+        size_t n = 0;
+        void *small, *q;
+        uintptr_t at;
+
+        while (n < ELEMENTSOF(p) && (n == 0 || small_alloc_owns(p[n - 1]))) {
+                p[n] = malloc(MAX_SMALL);
+                ASSERT(p[n]);
+                n++;
+        }
+        ASSERT(!small_alloc_owns(p[n - 1]));
+        ASSERT(n > 1000); /* ~15 per slab, 1,024 slabs, less what the tests before took */
+        /* Another class: what is left of its current slab, then glibc's. */
+        for (size_t k = 0; k <= 2 * SLAB_BLOCKS_3072; k++) { /* its free list, then the slab */
+                small = malloc(3000);
+                ASSERT(small);
+                if (!small_alloc_owns(small))
+                        break;
+                p[n++] = small;
+                ASSERT(n < ELEMENTSOF(p));
+        }
+        ASSERT(!small_alloc_owns(small));
+        free(small);
+        /* A block of ours grows into glibc's. */
+        q = realloc(p[0], MAX_SMALL + 10);
+        ASSERT(q);
+        ASSERT(!small_alloc_owns(q));
+        p[0] = q;
+        /* A freed 64 KiB block of ours is handed out again. */
+        at = (uintptr_t) p[1];
+        free(p[1]);
+        q = malloc(MAX_SMALL - 100);
+        ASSERT_EQ_U((uintptr_t) q, at);
+        p[1] = q;
+        for (size_t i = 0; i < n; i++)
+                free(p[i]);
+}
+
 int main(void) {
         RUN(test_every_size);
         RUN(test_blocks_do_not_overlap);
@@ -274,5 +318,6 @@ int main(void) {
         RUN(test_realloc_keeps_contents);
         RUN(test_libc_blocks);
         RUN(test_threads_free_each_others_blocks);
+        RUN(test_region_used_up);
         TEST_DONE();
 }
