@@ -32,6 +32,7 @@
  * sanitizer build of the generator and its tests run on glibc's malloc. */
 #include <dlfcn.h>
 #include <errno.h>
+#include <gnu/lib-names.h>
 #include <malloc.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -63,7 +64,7 @@ static uint8_t small_class[1024 / 16 + 1];
 static char *region;       /* set once, before the program's own code runs */
 static size_t region_size; /* 0: no region, every block is glibc's */
 static size_t region_used; /* slabs handed out so far, in bytes (atomic) */
-static bool region_full;   /* a slab could not be made writable (atomic) */
+static bool region_full;   /* used up, or a slab could not be made writable (atomic) */
 
 typedef struct FreeBlock {
         struct FreeBlock *next;
@@ -123,8 +124,10 @@ static void *slab_new(ClassCache *cc, unsigned c) {
         if (__atomic_load_n(&region_full, __ATOMIC_RELAXED))
                 return NULL;
         at = __atomic_fetch_add(&region_used, SLAB_SIZE, __ATOMIC_RELAXED);
-        if (at >= region_size)
+        if (at >= region_size) {
+                __atomic_store_n(&region_full, true, __ATOMIC_RELAXED);
                 return NULL;
+        }
         slab = region + at;
         if (mprotect(slab, SLAB_SIZE, PROT_READ | PROT_WRITE) < 0) {
                 __atomic_store_n(&region_full, true, __ATOMIC_RELAXED);
@@ -228,11 +231,18 @@ size_t malloc_usable_size(void *p) {
                 return class_size[class_of_block(p)];
         if (!p)
                 return 0;
-        /* glibc exports no other name for its own: look it up once (threads
-         * that race here store the same pointer). */
+        /* glibc exports no other name for its own: look it up in libc.so.6
+         * itself, once (threads that race here store the same pointer). Not
+         * RTLD_NEXT, which would find a preloaded allocator's, and that does
+         * not know glibc's blocks. */
         f = __atomic_load_n(&libc_usable_size, __ATOMIC_RELAXED);
         if (!f) {
-                f = (size_t (*)(void *)) dlsym(RTLD_NEXT, "malloc_usable_size");
+                void *libc = dlopen(LIBC_SO, RTLD_LAZY | RTLD_NOLOAD);
+
+                if (libc) {
+                        f = (size_t (*)(void *)) dlsym(libc, "malloc_usable_size");
+                        dlclose(libc);
+                }
                 __atomic_store_n(&libc_usable_size, f, __ATOMIC_RELAXED);
         }
         return f ? f(p) : 0;
