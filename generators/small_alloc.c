@@ -29,7 +29,8 @@
  *
  * Only berth-generator links this, and not under sanitizers (which bring
  * their own malloc). There are no checks for double or invalid frees: the
- * sanitizer build of the generator and its tests run on glibc's malloc. */
+ * sanitizer build of the generator, on AddressSanitizer's malloc, is where
+ * those are found. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <gnu/lib-names.h>
