@@ -140,11 +140,17 @@ static void *slab_new(ClassCache *cc, unsigned c) {
         return slab + SLAB_HEADER;
 }
 
+/* NULL when n is glibc's to serve. */
 static inline __attribute__((always_inline)) void *small_malloc(size_t n) {
-        unsigned c = class_of_size(n);
-        ClassCache *cc = &cache[c];
-        void *p = cc->free;
+        unsigned c;
+        ClassCache *cc;
+        void *p;
 
+        if (n > MAX_SMALL || region_size == 0)
+                return NULL;
+        c = class_of_size(n);
+        cc = &cache[c];
+        p = cc->free;
         if (p) {
                 cc->free = cc->free->next;
                 return p;
@@ -158,11 +164,7 @@ static inline __attribute__((always_inline)) void *small_malloc(size_t n) {
 }
 
 void *malloc(size_t n) {
-        void *p = NULL;
-
-        if (n <= MAX_SMALL && region_size > 0)
-                p = small_malloc(n);
-        return p ?: __libc_malloc(n);
+        return small_malloc(n) ?: __libc_malloc(n);
 }
 
 void free(void *p) {
@@ -178,14 +180,13 @@ void free(void *p) {
 
 void *calloc(size_t n, size_t size) {
         size_t total;
-        void *p = NULL;
+        void *p;
 
         if (__builtin_mul_overflow(n, size, &total)) {
                 errno = ENOMEM;
                 return NULL;
         }
-        if (total <= MAX_SMALL && region_size > 0)
-                p = small_malloc(total);
+        p = small_malloc(total);
         if (!p)
                 return __libc_calloc(n, size);
         return memset(p, 0, total); /* a block may be a freed one */
