@@ -419,15 +419,22 @@ int yaml_load_file(const char *path, YamlDoc **ret, Diagnostics *diag) {
         size_t len = 0, want;
         struct stat st;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        /* O_NONBLOCK: opening a FIFO must not wait for a writer, nor reading a
+         * character device for input (a generator that blocks holds up the boot).
+         * Only regular files and character devices (/dev/null as an empty file)
+         * are read; a FIFO or socket is refused without being read. */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
                 return -errno;
         if (fstat(fd, &st) < 0)
                 return -errno;
         if (S_ISDIR(st.st_mode))
                 return -EISDIR;
-        if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode) && !S_ISFIFO(st.st_mode))
-                return -EBADFD;
+        if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode)) {
+                diag_add_file(diag, path, "is a %s, expected a regular file",
+                              S_ISFIFO(st.st_mode) ? "FIFO" : S_ISSOCK(st.st_mode) ? "socket" : "block device");
+                return -EINVAL;
+        }
         /* Read up to one byte past the limit so an oversized file is reported, not
          * truncated. A regular file is read as large as fstat() says, into a buffer
          * of that size and without a read() to see the end: the generator reads

@@ -363,6 +363,21 @@ TEST(test_load_file_errors) {
         /* Positions name the file by the path it was loaded from. */
         ASSERT_STREQ(doc->root->pos.file, p);
         yaml_doc_free(doc);
+        doc = NULL;
+        /* /dev/null reads as an empty file (a masked berth.conf). */
+        ASSERT_OK(yaml_load_file("/dev/null", &doc, &d));
+        yaml_doc_free(doc);
+        doc = NULL;
+        /* A FIFO is refused without waiting for a writer: the generator must
+         * never block. */
+        free(p);
+        ASSERT(asprintf(&p, "%s/fifo.yaml", dir) > 0);
+        ASSERT(mkfifo(p, 0600) == 0);
+        ASSERT_ERR(yaml_load_file(p, &doc, &d), EINVAL);
+        ASSERT_EQ(d.n, 1);
+        ASSERT_DIAG_HAS(&d, "fifo.yaml: is a FIFO, expected a regular file");
+        diag_clear(&d);
+        ASSERT(unlink(p) == 0);
         free(p);
         test_tmpdir_done(dir);
 }
