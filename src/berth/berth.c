@@ -5,7 +5,9 @@
 
 #include "app_source.h"
 #include "berth.h"
+#include "berth_conf.h"
 #include "log.h"
+#include "manifest.h"
 #include "strv.h"
 
 CliOptions arg_cli = {};
@@ -76,6 +78,18 @@ int cli_resolve_source(const char *arg, AppSource *ret) {
                 _cleanup_free_ char *list = strv_join(dirs, ", ");
                 log_error("No app '%s': no %s.yaml in %s", arg, arg, strempty(list));
         }
+        return r;
+}
+
+int cli_load_app(const AppSource *src, const BerthConf *conf, App **ret) {
+        Diagnostics diag = {};
+        int r = manifest_load(src, conf, ret, &diag);
+
+        if (r < 0 && (r == -EINVAL || diag.n > 0))
+                diag_print(&diag, stderr);
+        else if (r < 0)
+                fprintf(stderr, "%s: cannot read: %s\n", src->path, strerror(-r));
+        diag_clear(&diag);
         return r;
 }
 

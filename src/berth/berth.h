@@ -34,6 +34,12 @@ bool cli_confirm(const char *verb, const char *consequence, const char *prompt);
 struct AppSource;
 int cli_resolve_source(const char *arg, struct AppSource *ret);
 
+/* Loads and validates the app of src (validate, render); on failure prints
+ * every problem, compiler-style, or why the manifest cannot be read. */
+struct App;
+struct BerthConf;
+int cli_load_app(const struct AppSource *src, const struct BerthConf *conf, struct App **ret);
+
 /* berthd_client.c: talking to berthd (org.berth1); both log once on failure. */
 int berthd_connect(sd_bus **ret);
 int berthd_call(sd_bus *bus, const char *path, const char *interface, const char *method, sd_bus_message **reply,

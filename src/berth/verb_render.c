@@ -45,7 +45,7 @@ int verb_render(int argc, char *argv[]) {
         }
         r = berth_conf_load(&conf, &diag);
         if (r < 0) {
-                log_diagnostics(LOG_ERR_LEVEL, &diag);
+                diag_print(&diag, stderr);
                 diag_clear(&diag);
                 return 1;
         }
@@ -74,11 +74,9 @@ int verb_render(int argc, char *argv[]) {
                         app_source_done(&src);
                         continue;
                 }
-                r = manifest_load(&src, conf, &app, &diag);
+                r = cli_load_app(&src, conf, &app);
                 app_source_done(&src);
                 if (r < 0) {
-                        log_diagnostics(LOG_ERR_LEVEL, &diag);
-                        diag_clear(&diag);
                         bad++;
                         continue;
                 }

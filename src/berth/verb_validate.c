@@ -18,7 +18,7 @@ int verb_validate(int argc, char *argv[]) {
         }
         r = berth_conf_load(&conf, &diag);
         if (r < 0) {
-                log_diagnostics(LOG_ERR_LEVEL, &diag);
+                diag_print(&diag, stderr);
                 diag_clear(&diag);
                 if (r != -EINVAL)
                         log_errno(LOG_ERR_LEVEL, r, "Failed to read '%s'", berth_conf_path());
@@ -38,18 +38,8 @@ int verb_validate(int argc, char *argv[]) {
                         app_source_done(&src);
                         continue;
                 }
-                r = manifest_load(&src, conf, &app, &diag);
-                if (r < 0) {
+                if (cli_load_app(&src, conf, &app) < 0)
                         bad++;
-                        if (r == -EINVAL)
-                                for (size_t k = 0; k < diag.n; k++) {
-                                        _cleanup_free_ char *s = diag_format(&diag.items[k]);
-                                        fprintf(stderr, "%s\n", s ?: diag.items[k].message);
-                                }
-                        else
-                                fprintf(stderr, "%s: cannot read: %s\n", src.path, strerror(-r));
-                        diag_clear(&diag);
-                }
                 app_source_done(&src);
         }
         return bad > 0 ? 1 : 0;

@@ -4,9 +4,58 @@
 
 #include "diag.h"
 
+/* C0 controls and DEL as one byte, C1 controls (U+0080..U+009F) as UTF-8. */
+static size_t control_len(const unsigned char *p) {
+        if (*p < 0x20 || *p == 0x7f)
+                return 1;
+        if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+                return 2;
+        return 0;
+}
+
+/* A diagnostic quotes what the input said, and the input may hold newlines,
+ * terminal escapes or other control characters: each becomes a visible escape
+ * ("\n", "\t", "\r", "\x1b", "\u009b"), so that a diagnostic is always one
+ * line of plain text (a value cannot forge a second "FILE:LINE:COLUMN:" line,
+ * nor drive the terminal or the kernel log it is written to). Takes s; returns
+ * it or its escaped copy, NULL on allocation failure. */
+static char *escape_controls(char *s) {
+        const unsigned char *p;
+        size_t extra = 0;
+        char *r, *q;
+
+        if (!s)
+                return NULL;
+        for (p = (const unsigned char *) s; *p; p++)
+                if (control_len(p))
+                        extra += 6;
+        if (extra == 0)
+                return s;
+        r = q = malloc(strlen(s) + extra + 1);
+        if (r)
+                for (p = (const unsigned char *) s; *p;) {
+                        size_t k = control_len(p);
+                        if (k == 0)
+                                *q++ = (char) *p++;
+                        else if (k == 2) {
+                                q += sprintf(q, "\\u%04x", p[1]);
+                                p += 2;
+                        } else {
+                                const char *e = *p == '\n' ? "\\n" : *p == '\t' ? "\\t" : *p == '\r' ? "\\r" : NULL;
+                                q = e ? stpcpy(q, e) : q + sprintf(q, "\\x%02x", *p);
+                                p++;
+                        }
+                }
+        if (r)
+                *q = 0;
+        free(s);
+        return r;
+}
+
 static void diag_push(Diagnostics *d, const char *file, unsigned line, unsigned column, char *message) {
         Diagnostic *t;
 
+        message = escape_controls(message);
         if (!message) {
                 d->oom = true;
                 return;
@@ -19,7 +68,7 @@ static void diag_push(Diagnostics *d, const char *file, unsigned line, unsigned 
         }
         d->items = t;
         d->items[d->n] = (Diagnostic) {
-                .file = strdup(strempty(file)),
+                .file = escape_controls(strdup(strempty(file))),
                 .line = line,
                 .column = column,
                 .message = message,
@@ -65,6 +114,15 @@ char *diag_format(const Diagnostic *x) {
         else
                 r = asprintf(&s, "%s: %s", x->file, x->message);
         return r < 0 ? NULL : s;
+}
+
+void diag_print(const Diagnostics *d, FILE *f) {
+        for (size_t i = 0; i < d->n; i++) {
+                _cleanup_free_ char *s = diag_format(&d->items[i]);
+                fprintf(f, "%s\n", s ?: d->items[i].message);
+        }
+        if (d->oom)
+                fputs("(further problems were not recorded: out of memory)\n", f);
 }
 
 bool diag_has_errors(const Diagnostics *d) {

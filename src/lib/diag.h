@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include <stdarg.h>
 
@@ -37,6 +38,9 @@ void diag_addv(Diagnostics *d, const Position *pos, const char *fmt, va_list ap)
 void diag_add_file(Diagnostics *d, const char *file, const char *fmt, ...) _printf_(3, 4);
 /* "FILE:LINE:COLUMN: message" (or "FILE: message" for whole-file problems). */
 char *diag_format(const Diagnostic *x);
+/* Each diagnostic as diag_format() gives it, a line each: what berth validate
+ * and render print, compiler-style (no program name in front). */
+void diag_print(const Diagnostics *d, FILE *f);
 bool diag_has_errors(const Diagnostics *d);
 void diag_clear(Diagnostics *d);
 /* Moves every entry of from to the end of to. */
