@@ -113,6 +113,11 @@ static int parse_volumes(ManifestCtx *c, const Node *n) {
                 }
                 if ((f = node_get(v, "path")) && schema_abs_path(c->d, f, "volume path", &vol->path) >= 0) {
                         bool allowed = false;
+                        /* podman's --volume (and Quadlet's Volume=) is SOURCE:TARGET[:OPTIONS]:
+                         * a ':' in the source would move the rest into the target. */
+                        if (strchr(vol->path, ':'))
+                                diag_add(c->d, &f->pos, "volume path '%s' contains ':', which podman reads as the separator before the mount target, expected a directory without ':'",
+                                         vol->path);
                         STRV_FOREACH(h, c->conf ? c->conf->host_paths : NULL)
                                 if (path_is_under(vol->path, *h) && !streq(vol->path, *h))
                                         allowed = true;
