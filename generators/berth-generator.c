@@ -283,7 +283,7 @@ static int log_job(const AppJob *job, const char *dir) {
                 log_diagnostics(LOG_ERR_LEVEL, &job->diag);
                 if (job->r == -EINVAL)
                         log_error("Skipping app '%s': its manifest has %zu problem%s (see above)",
-                                  id, job->diag.n, job->diag.n == 1 ? "" : "s");
+                                  id, job->diag.n + job->diag.dropped, job->diag.n + job->diag.dropped == 1 ? "" : "s");
                 else
                         log_errno(LOG_ERR_LEVEL, job->r, "Skipping app '%s': failed to read '%s'", id, job->source->path);
                 return 0;

@@ -55,6 +55,11 @@ static char *escape_controls(char *s) {
 static void diag_push(Diagnostics *d, const char *file, unsigned line, unsigned column, char *message) {
         Diagnostic *t;
 
+        if (d->n >= DIAG_MAX) {
+                free(message);
+                d->dropped++;
+                return;
+        }
         message = escape_controls(message);
         if (!message) {
                 d->oom = true;
@@ -116,13 +121,25 @@ char *diag_format(const Diagnostic *x) {
         return r < 0 ? NULL : s;
 }
 
+char *diag_trailer(const Diagnostics *d) {
+        char *s = NULL;
+
+        if (d->oom)
+                return strdup("(further problems were not recorded: out of memory)");
+        if (d->dropped > 0 && asprintf(&s, "(%zu further problems were not recorded: at most %d are kept)", d->dropped, DIAG_MAX) < 0)
+                return NULL;
+        return s;
+}
+
 void diag_print(const Diagnostics *d, FILE *f) {
+        _cleanup_free_ char *t = diag_trailer(d);
+
         for (size_t i = 0; i < d->n; i++) {
                 _cleanup_free_ char *s = diag_format(&d->items[i]);
                 fprintf(f, "%s\n", s ?: d->items[i].message);
         }
-        if (d->oom)
-                fputs("(further problems were not recorded: out of memory)\n", f);
+        if (t)
+                fprintf(f, "%s\n", t);
 }
 
 bool diag_has_errors(const Diagnostics *d) {
@@ -144,6 +161,7 @@ void diag_move(Diagnostics *to, Diagnostics *from) {
                 diag_push(to, x->file, x->line, x->column, TAKE_PTR(x->message));
                 free(x->file);
         }
+        to->dropped += from->dropped;
         to->oom = to->oom || from->oom;
         free(from->items);
         *from = (Diagnostics) {};

@@ -112,10 +112,12 @@ int log_errno(int level, int err, const char *fmt, ...) {
 }
 
 void log_diagnostics(int level, const Diagnostics *d) {
+        _cleanup_free_ char *t = diag_trailer(d);
+
         for (size_t i = 0; i < d->n; i++) {
                 _cleanup_free_ char *s = diag_format(&d->items[i]);
                 log_line(level, s ?: d->items[i].message);
         }
-        if (d->oom)
-                log_line(level, "(further problems were not recorded: out of memory)");
+        if (t)
+                log_line(level, t);
 }

@@ -23,6 +23,7 @@
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
+#define CMP(a, b) ((a) < (b) ? -1 : (a) > (b) ? 1 : 0) /* for qsort() comparators */
 
 #define TAKE_PTR(p)                      \
         ({                               \

@@ -67,12 +67,16 @@ void manifest_check_cycles(ManifestCtx *c) {
 }
 
 /* The manifest entry of a container's k-th port: parse_ports keeps only the
- * valid entries, so count those. */
+ * valid entries, so when some were not, count those. */
 static Position port_position(const ManifestCtx *c, const Container *ct, size_t k) {
         const Node *cn = node_get(c->containers, ct->name);
         const Node *pl = cn ? node_get(cn, "ports") : NULL;
 
-        for (size_t i = 0; pl && pl->type == NODE_SEQUENCE && i < pl->n; i++) {
+        if (!pl || pl->type != NODE_SEQUENCE)
+                return (Position) {};
+        if (pl->n == ct->n_ports)
+                return pl->items[k]->pos;
+        for (size_t i = 0; i < pl->n; i++) {
                 const Node *p = pl->items[i];
                 PortMap m = {};
 
@@ -100,26 +104,68 @@ static bool host_ips_overlap(const char *a, const char *b) {
         return streq(a, v6a ? "::" : "0.0.0.0") || streq(b, v6b ? "::" : "0.0.0.0");
 }
 
+typedef struct PortRef {
+        const PortMap *map;
+        size_t order; /* in the manifest, over all containers */
+} PortRef;
+
+static int port_ref_compare(const void *a, const void *b) {
+        const PortRef *x = a, *y = b;
+        int r = CMP(x->map->host_port, y->map->host_port);
+
+        if (r == 0)
+                r = strcmp(x->map->protocol, y->map->protocol);
+        return r != 0 ? r : CMP(x->order, y->order);
+}
+
+/* Each publication that binds an address an earlier one (in manifest order)
+ * already binds for its port and protocol is reported, naming the earlier
+ * one's container. Sorted by port, protocol and manifest order, only entries
+ * of one port and protocol are compared; the reports follow manifest order. */
 void manifest_check_port_clashes(ManifestCtx *c) {
         App *a = c->app;
-        for (size_t i = 0; i < a->n_containers; i++)
-                for (size_t p = 0; p < a->containers[i].n_ports; p++) {
-                        const PortMap *x = &a->containers[i].ports[p];
-                        const char *clash = NULL;
+        _cleanup_free_ PortRef *refs = NULL;
+        _cleanup_free_ size_t *owner = NULL, *clash = NULL; /* container of each entry; + 1 of the earlier one, or 0 */
+        size_t n = 0, group = 0;
 
-                        for (size_t j = 0; j <= i && !clash; j++)
-                                for (size_t q = 0; q < (j == i ? p : a->containers[j].n_ports) && !clash; q++) {
-                                        const PortMap *y = &a->containers[j].ports[q];
-                                        if (x->host_port != y->host_port || !streq(x->protocol, y->protocol))
-                                                continue;
-                                        if (!host_ips_overlap(x->host_ip, y->host_ip))
-                                                continue;
-                                        clash = a->containers[j].name;
-                                }
-                        if (clash) {
-                                Position pos = port_position(c, &a->containers[i], p);
-                                diag_add(c->d, &pos, "host port %u/%s is already published by container '%s', expected each host port once",
-                                         x->host_port, x->protocol, clash);
+        for (size_t i = 0; i < a->n_containers; i++)
+                n += a->containers[i].n_ports;
+        if (n < 2)
+                return;
+        refs = calloc(n, sizeof(PortRef));
+        owner = calloc(n, sizeof(size_t));
+        clash = calloc(n, sizeof(size_t));
+        if (!refs || !owner || !clash) {
+                c->d->oom = true;
+                return;
+        }
+        n = 0;
+        for (size_t i = 0; i < a->n_containers; i++)
+                for (size_t p = 0; p < a->containers[i].n_ports; p++, n++) {
+                        refs[n] = (PortRef) { &a->containers[i].ports[p], n };
+                        owner[n] = i;
+                }
+        qsort(refs, n, sizeof(PortRef), port_ref_compare);
+        for (size_t k = 0; k < n; k++) {
+                const PortMap *x = refs[k].map;
+
+                if (x->host_port != refs[group].map->host_port || !streq(x->protocol, refs[group].map->protocol))
+                        group = k;
+                for (size_t j = group; j < k; j++)
+                        if (host_ips_overlap(x->host_ip, refs[j].map->host_ip)) {
+                                clash[refs[k].order] = owner[refs[j].order] + 1;
+                                break;
                         }
+        }
+        for (size_t i = 0, k = 0; i < a->n_containers; i++)
+                for (size_t p = 0; p < a->containers[i].n_ports; p++, k++) {
+                        const PortMap *x = &a->containers[i].ports[p];
+                        Position pos;
+
+                        if (!clash[k])
+                                continue;
+                        pos = port_position(c, &a->containers[i], p);
+                        diag_add(c->d, &pos, "host port %u/%s is already published by container '%s', expected each host port once",
+                                 x->host_port, x->protocol, a->containers[clash[k] - 1].name);
                 }
 }

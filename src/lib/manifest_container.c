@@ -127,7 +127,7 @@ static int parse_env(ManifestCtx *c, Container *ct, const Node *n) {
 }
 
 static int parse_ports(ManifestCtx *c, Container *ct, const Node *n) {
-        if (!expect_sequence(c, n, "ports", "a list like [\"127.0.0.1:8080:80/tcp\"]"))
+        if (!expect_short_sequence(c, n, "ports", "a list like [\"127.0.0.1:8080:80/tcp\"]"))
                 return -EINVAL;
         ct->ports = calloc(n->n + 1, sizeof(PortMap));
         if (!ct->ports)
@@ -151,7 +151,7 @@ static int parse_ports(ManifestCtx *c, Container *ct, const Node *n) {
 }
 
 static int parse_mounts(ManifestCtx *c, Container *ct, const Node *n) {
-        if (!expect_sequence(c, n, "volumes", "a list like [\"data:/var/lib/app\"]"))
+        if (!expect_short_sequence(c, n, "volumes", "a list like [\"data:/var/lib/app\"]"))
                 return -EINVAL;
         ct->mounts = calloc(n->n + 1, sizeof(Mount));
         if (!ct->mounts)

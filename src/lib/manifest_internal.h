@@ -50,6 +50,20 @@ static inline bool expect_sequence(ManifestCtx *c, const Node *n, const char *wh
         return false;
 }
 
+/* At most this many entries in a container's ports: and volumes:, far more than
+ * any container publishes or mounts: the checks across entries (each target
+ * once, each host port once) stay cheap whatever a manifest holds. */
+#define MANIFEST_LIST_MAX 1024
+
+static inline bool expect_short_sequence(ManifestCtx *c, const Node *n, const char *what, const char *expected) {
+        if (!expect_sequence(c, n, what, expected))
+                return false;
+        if (n->n <= MANIFEST_LIST_MAX)
+                return true;
+        diag_add(c->d, &n->pos, "%s has %zu entries, expected at most %d", what, n->n, MANIFEST_LIST_MAX);
+        return false;
+}
+
 /* One entry of a container's ports:, parsed; -EINVAL when it is not a valid port
  * mapping. parse_ports() keeps the entries this accepts and port_position()
  * counts them, so both must judge an entry alike. */

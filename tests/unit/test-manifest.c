@@ -3,6 +3,7 @@
  * finds and yields no App when anything is wrong. (Exact messages and their
  * positions are covered by tests/manifests/invalid/.) */
 #include "manifest.h"
+#include "manifest_internal.h"
 #include "strv.h"
 #include "test.h"
 
@@ -443,6 +444,60 @@ TEST(test_host_paths) {
         }
 }
 
+/* Clashing host ports are reported in manifest order, each naming the first
+ * container that published the port; a container may list at most
+ * MANIFEST_LIST_MAX ports or volumes; at most DIAG_MAX problems are kept, the
+ * rest counted. */
+TEST(test_port_clashes_and_limits) {
+        Diagnostics d = {};
+        App *a = NULL;
+        char *t, *text = NULL;
+        size_t len = 0;
+        FILE *f;
+
+        ASSERT_ERR(to_app("app",
+                          "containers:\n"
+                          "  web:\n"
+                          "    image: x\n"
+                          "    ports: [\"8443:443\", \"127.0.0.1:80:80\", \"[::1]:80:80\", \"80:80/udp\"]\n"
+                          "  db:\n"
+                          "    image: x\n"
+                          "    ports: [\"0.0.0.0:80:81\", \"127.0.0.2:8443:1\", \"[::]:80:82\", \"127.0.0.2:9:9\", \"::2:9:9\"]\n",
+                          &a, &d),
+                   EINVAL);
+        t = test_diag_text(&d);
+        /* (The invalid last entry makes the positions of the valid ones counted.) */
+        ASSERT_STREQ(t, "/etc/berth/apps/x.yaml:7:81: port '::2:9:9' is not valid, expected [IP:]HOST_PORT:CONTAINER_PORT[/tcp|udp|sctp] with ports 1-65535\n"
+                        "/etc/berth/apps/x.yaml:7:13: host port 80/tcp is already published by container 'web', expected each host port once\n"
+                        "/etc/berth/apps/x.yaml:7:30: host port 8443/tcp is already published by container 'web', expected each host port once\n"
+                        "/etc/berth/apps/x.yaml:7:50: host port 80/tcp is already published by container 'web', expected each host port once\n");
+        free(t);
+        diag_clear(&d);
+
+        f = open_memstream(&text, &len);
+        ASSERT(f);
+        fputs("containers:\n  web:\n    image: x\n    ports:\n", f);
+        for (int i = 0; i < MANIFEST_LIST_MAX; i++)
+                fputs("      - \"80:80\"\n", f);
+        fputs("    volumes: [", f);
+        for (int i = 0; i <= MANIFEST_LIST_MAX; i++)
+                fprintf(f, "%s\"v:/v%d\"", i ? ", " : "", i);
+        fputs("]\nvolumes: {v: {}}\n", f);
+        ASSERT(fclose(f) == 0);
+        ASSERT_ERR(to_app("app", text, &a, &d), EINVAL);
+        ASSERT_EQ(d.n, DIAG_MAX);
+        ASSERT_STREQ(d.items[0].message, "volumes has 1025 entries, expected at most 1024");
+        ASSERT_EQ(d.items[1].line, 6);
+        ASSERT_STREQ(d.items[1].message, "host port 80/tcp is already published by container 'web', expected each host port once");
+        ASSERT_EQ(d.items[DIAG_MAX - 1].line, DIAG_MAX + 4);
+        ASSERT_EQ(d.dropped, MANIFEST_LIST_MAX - 1 - (DIAG_MAX - 1));
+        t = diag_trailer(&d);
+        ASSERT_STREQ(t, "(824 further problems were not recorded: at most 200 are kept)");
+        free(t);
+        diag_clear(&d);
+        free(text);
+}
+
 TEST(test_names) {
         ASSERT(name_valid("web", 32, false));
         ASSERT(name_valid("web-2", 32, false));
@@ -503,6 +558,7 @@ int main(void) {
         RUN(test_every_field);
         RUN(test_every_error_reported);
         RUN(test_host_paths);
+        RUN(test_port_clashes_and_limits);
         RUN(test_names);
         RUN(test_load_with_dropins);
         TEST_DONE();
