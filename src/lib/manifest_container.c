@@ -210,6 +210,36 @@ static int parse_mounts(ManifestCtx *c, Container *ct, const Node *n) {
         return 0;
 }
 
+/* podman reads a --health-cmd (and Quadlet a HealthCmd=) whose first word is
+ * CMD, CMD-SHELL or NONE, in any case, as Docker's test form: NONE turns the
+ * check off, CMD has the raw text split at spaces. */
+static bool health_docker_word(const char *w, size_t n) {
+        return (n == 3 && strncasecmp(w, "CMD", 3) == 0) || (n == 4 && strncasecmp(w, "NONE", 4) == 0) ||
+               (n == 9 && strncasecmp(w, "CMD-SHELL", 9) == 0);
+}
+
+/* A word /bin/sh -c runs as that program and nothing more. */
+static bool shell_plain_word(const char *w) {
+        return *w && w[strspn(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:@,+-")] == 0;
+}
+
+static void check_health_cmd(ManifestCtx *c, const Node *v, const Health *h) {
+        const char *first = h->shell ?: h->cmd ? h->cmd[0] : NULL;
+        const Node *at = v->type == NODE_SEQUENCE && v->n > 0 ? v->items[0] : v;
+
+        if (!first)
+                return;
+        if (health_docker_word(first, h->shell ? strcspn(first, " ") : strlen(first)))
+                diag_add(c->d, &at->pos, "health cmd begins with '%.*s', which podman reads as Docker's test form (NONE turns the check off), expected the command itself: a list of its words or a shell string",
+                         (int) (h->shell ? strcspn(first, " ") : strlen(first)), first);
+        else if (h->cmd && isempty(first))
+                diag_add(c->d, &at->pos, "health cmd begins with an empty word, expected the program to run");
+        /* podman runs a list of one word through /bin/sh -c. */
+        else if (h->cmd && !h->cmd[1] && !shell_plain_word(first))
+                diag_add(c->d, &at->pos, "health cmd is the one word '%s', which podman hands to /bin/sh -c (where it would be split or interpreted), expected its arguments as separate words, or a shell string",
+                         first);
+}
+
 static int parse_health(ManifestCtx *c, Container *ct, const Node *n) {
         const Node *v;
         Health *h;
@@ -232,6 +262,8 @@ static int parse_health(ManifestCtx *c, Container *ct, const Node *n) {
                         diag_add(c->d, &v->pos, "health cmd is empty, expected a command");
         } else
                 (void) schema_strv(c->d, v, "health cmd", &h->cmd);
+        if (v)
+                check_health_cmd(c, v, h);
         if ((v = node_get(n, "interval")))
                 (void) duration_value(c, v, "health interval", USEC_PER_MSEC, &h->interval);
         if ((v = node_get(n, "timeout")))
@@ -427,8 +459,9 @@ int manifest_parse_container(ManifestCtx *c, const Node *key, const Node *n, Con
         }
         if ((v = node_get(n, "command")))
                 (void) schema_strv(c->d, v, "command", &ct->command);
-        if ((v = node_get(n, "entrypoint")))
-                (void) schema_strv(c->d, v, "entrypoint", &ct->entrypoint);
+        if ((v = node_get(n, "entrypoint")) && schema_strv(c->d, v, "entrypoint", &ct->entrypoint) >= 0 &&
+            isempty(ct->entrypoint[0]))
+                diag_add(c->d, &v->items[0]->pos, "entrypoint begins with an empty word, expected the program to run");
         if ((v = node_get(n, "environment")) && parse_env(c, ct, v) == -ENOMEM)
                 return -ENOMEM;
         if ((v = node_get(n, "ports")) && parse_ports(c, ct, v) == -ENOMEM)

@@ -168,8 +168,9 @@ int schema_uint(Diagnostics *d, const Node *n, const char *what, uint64_t min, u
 }
 
 int schema_strv(Diagnostics *d, const Node *n, const char *what, char ***ret) {
-        _cleanup_strv_free_ char **l = NULL;
-        int r;
+        bool bad = false;
+        char **l;
+        int r = 0;
 
         if (n->type != NODE_SEQUENCE || n->n == 0) {
                 diag_add(d, &n->pos, "%s is %s, expected a non-empty list of strings", what,
@@ -180,12 +181,17 @@ int schema_strv(Diagnostics *d, const Node *n, const char *what, char ***ret) {
         l = calloc(n->n + 1, sizeof(char *));
         if (!l)
                 return -ENOMEM;
-        for (size_t i = 0; i < n->n; i++) {
-                r = schema_string(d, n->items[i], what, &l[i]);
-                if (r < 0)
-                        return r;
+        /* Every bad word is reported, not only the first. */
+        for (size_t i = 0; i < n->n && r != -ENOMEM; i++)
+                if ((r = schema_string(d, n->items[i], what, &l[i])) < 0)
+                        bad = true;
+        if (bad) {
+                for (size_t i = 0; i < n->n; i++)
+                        free(l[i]);
+                free(l);
+                return r == -ENOMEM ? r : -EINVAL;
         }
-        *ret = TAKE_PTR(l);
+        *ret = l;
         return 0;
 }
 
