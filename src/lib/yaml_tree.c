@@ -47,6 +47,8 @@ typedef struct Loader {
         Diagnostics *diag;
         size_t n_nodes;
         unsigned depth;
+        bool refused; /* something was refused and reported; loading goes on to report the rest */
+        char **aliases; /* anchors whose aliases were reported: each once */
 } Loader;
 
 /* libyaml's reader (invalid UTF-8, control characters) reports a byte offset
@@ -93,7 +95,11 @@ static int loader_next(Loader *l, yaml_event_t *ev) {
                         return -ENOMEM;
                 if (l->parser.error == YAML_READER_ERROR) {
                         p = offset_position(l, l->parser.problem_offset);
-                        if (l->parser.problem_value >= 0)
+                        /* problem_value is the character for a bad character, the
+                         * byte for bad UTF-8. */
+                        if (l->parser.problem_value >= 0 && l->parser.problem && strstr(l->parser.problem, "character"))
+                                diag_add(l->diag, &p, "invalid YAML: %s (U+%04X), expected UTF-8 text", l->parser.problem, (unsigned) l->parser.problem_value);
+                        else if (l->parser.problem_value >= 0)
                                 diag_add(l->diag, &p, "invalid YAML: %s (byte 0x%02X), expected UTF-8 text", l->parser.problem ?: "unreadable input", (unsigned) l->parser.problem_value & 0xffU);
                         else
                                 diag_add(l->diag, &p, "invalid YAML: %s, expected UTF-8 text", l->parser.problem ?: "unreadable input");
@@ -208,14 +214,21 @@ static int key_index_add(KeyIndex *ki, const Node *map, const Node *key, const N
 
 static int load_node(Loader *l, yaml_event_t *ev, Node **ret);
 
-/* Refuses what a manifest never needs and what makes YAML dangerous or ambiguous. */
+/* Refuses what a manifest never needs and what makes YAML dangerous or
+ * ambiguous. Each refusal is reported and loading goes on, so that all of them
+ * are (the document is dropped at the end); only the limits stop it. */
 static int check_event(Loader *l, const yaml_event_t *ev) {
         const yaml_char_t *anchor = NULL, *tag = NULL;
 
         switch (ev->type) {
         case YAML_ALIAS_EVENT:
+                l->refused = true;
+                if (strv_contains(l->aliases, (const char *) ev->data.alias.anchor))
+                        break;
                 loader_error_at(l, &ev->start_mark, "YAML alias '*%s' is not supported, write the value out", (const char *) ev->data.alias.anchor);
-                return -EINVAL;
+                if (strv_extend(&l->aliases, (const char *) ev->data.alias.anchor) < 0)
+                        return -ENOMEM;
+                break;
         case YAML_SCALAR_EVENT:
                 anchor = ev->data.scalar.anchor;
                 tag = ev->data.scalar.tag;
@@ -233,11 +246,11 @@ static int check_event(Loader *l, const yaml_event_t *ev) {
         }
         if (anchor) {
                 loader_error_at(l, &ev->start_mark, "YAML anchor '&%s' is not supported, write the value out", (const char *) anchor);
-                return -EINVAL;
+                l->refused = true;
         }
         if (tag && !(ev->type == YAML_SCALAR_EVENT && streq((const char *) tag, "!"))) {
                 loader_error_at(l, &ev->start_mark, "YAML tag '%s' is not supported, remove it", (const char *) tag);
-                return -EINVAL;
+                l->refused = true;
         }
         if (++l->n_nodes > YAML_MAX_NODES) {
                 loader_error_at(l, &ev->start_mark, "document has more than %s nodes, expected a manifest-sized document", "200000");
@@ -272,23 +285,22 @@ static int load_collection(Loader *l, yaml_event_t *start, Node *n) {
                 if (r < 0)
                         return r;
                 if (mapping) {
-                        if (key->type != NODE_SCALAR) {
+                        const Node *first = NULL;
+                        bool keep = false;
+
+                        if (key->type != NODE_SCALAR)
                                 diag_add(l->diag, &key->pos, "mapping key is %s, expected a plain name", node_type_name(key));
-                                return -EINVAL;
-                        }
-                        if (strlen(key->value) != key->value_len) {
+                        else if (strlen(key->value) != key->value_len)
                                 diag_add(l->diag, &key->pos, "mapping key contains a NUL byte, expected a plain name");
-                                return -EINVAL;
-                        }
-                        const Node *first;
-                        r = key_index_add(&index, n, key, &first);
-                        if (r < 0)
+                        else if ((r = key_index_add(&index, n, key, &first)) < 0)
                                 return r;
-                        if (first) {
+                        else if (first)
                                 diag_add(l->diag, &key->pos, "duplicate key '%s', first given at line %u, column %u",
                                          key->value, first->pos.line, first->pos.column);
-                                return -EINVAL;
-                        }
+                        else
+                                keep = true;
+                        /* A refused key's value is still loaded, for what it may hold. */
+                        l->refused = l->refused || !keep;
                         r = loader_next(l, &ev);
                         if (r < 0)
                                 return r;
@@ -296,6 +308,8 @@ static int load_collection(Loader *l, yaml_event_t *start, Node *n) {
                         yaml_event_delete(&ev);
                         if (r < 0)
                                 return r;
+                        if (!keep)
+                                continue;
                 }
                 r = node_append(l->arena, n, key, item);
                 if (r < 0)
@@ -318,6 +332,10 @@ static int load_node(Loader *l, yaml_event_t *ev, Node **ret) {
         *n = (Node) { .pos = { .file = l->file, .line = ev->start_mark.line + 1, .column = ev->start_mark.column + 1 } };
 
         switch (ev->type) {
+        case YAML_ALIAS_EVENT: /* refused: an empty scalar holds its place */
+                n->type = NODE_SCALAR;
+                n->value = (char *) "";
+                break;
         case YAML_SCALAR_EVENT:
                 n->type = NODE_SCALAR;
                 n->value_len = ev->data.scalar.length;
@@ -407,8 +425,11 @@ int yaml_load_string(const char *name, const char *data, size_t len, YamlDoc **r
         yaml_parser_set_input_string(&l.parser, (const unsigned char *) data, len);
         r = load_stream(&l, &d->root);
         yaml_parser_delete(&l.parser);
+        strv_free(l.aliases);
         if (r < 0)
                 return r;
+        if (l.refused)
+                return -EINVAL;
         *ret = TAKE_PTR(d);
         return 0;
 }

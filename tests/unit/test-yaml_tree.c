@@ -29,6 +29,21 @@ static YamlDoc *load_ok(const char *text) {
                 diag_clear(&_d_);                                                         \
         } while (0)
 
+/* Refused with every diagnostic of want (one per line, in order). */
+#define ASSERT_REFUSED_ALL(text, want)                                                    \
+        do {                                                                              \
+                Diagnostics _d_ = {};                                                     \
+                YamlDoc *_doc_ = NULL;                                                    \
+                const char *_t_ = (text);                                                 \
+                char *_dt_;                                                               \
+                ASSERT_ERR(yaml_load_string("m.yaml", _t_, strlen(_t_), &_doc_, &_d_), EINVAL); \
+                ASSERT(!_doc_);                                                           \
+                _dt_ = test_diag_text(&_d_);                                              \
+                ASSERT_STREQ(_dt_, want);                                                 \
+                free(_dt_);                                                               \
+                diag_clear(&_d_);                                                         \
+        } while (0)
+
 static void assert_pos(const Node *n, unsigned line, unsigned column) {
         ASSERT(n);
         if (n->pos.line != line || n->pos.column != column)
@@ -144,6 +159,15 @@ TEST(test_duplicate_keys) {
         ASSERT_REFUSED("? [a]\n: b\n", "m.yaml:1:3: mapping key is a list, expected a plain name");
         ASSERT_REFUSED("{a: 1}: x\n", "m.yaml:1:1: mapping key is a mapping, expected a plain name");
         ASSERT_REFUSED("\"a\\0b\": 1\n", "m.yaml:1:1: mapping key contains a NUL byte, expected a plain name");
+        /* Every refusal is reported, not only the first; a refused key's value is
+         * still read (its own problems reported) and the document dropped. */
+        ASSERT_REFUSED_ALL("a: 1\nb: {x: 1, x: 2}\na: &n {c: !t 1}\n[k]: 2\nd: *n\n",
+                           "m.yaml:2:11: duplicate key 'x', first given at line 2, column 5\n"
+                           "m.yaml:3:1: duplicate key 'a', first given at line 1, column 1\n"
+                           "m.yaml:3:4: YAML anchor '&n' is not supported, write the value out\n"
+                           "m.yaml:3:11: YAML tag '!t' is not supported, remove it\n"
+                           "m.yaml:4:1: mapping key is a list, expected a plain name\n"
+                           "m.yaml:5:4: YAML alias '*n' is not supported, write the value out\n");
         /* Equal keys in different mappings are fine. */
         yaml_doc_free(load_ok("a: {k: 1}\nb: {k: 2}\n"));
 }
@@ -153,7 +177,9 @@ TEST(test_anchors_aliases_tags) {
         ASSERT_REFUSED("a: *x\n", "m.yaml:1:4: YAML alias '*x' is not supported, write the value out");
         ASSERT_REFUSED("- &anc [1]\n", "m.yaml:1:3: YAML anchor '&anc' is not supported, write the value out");
         ASSERT_REFUSED("a:\n  - x: &k\n    - 1\n", "m.yaml:2:8: YAML anchor '&k' is not supported, write the value out");
-        ASSERT_REFUSED("base: &b {x: 1}\nother:\n  <<: *b\n", "m.yaml:1:7: YAML anchor '&b' is not supported, write the value out");
+        ASSERT_REFUSED_ALL("base: &b {x: 1}\nother:\n  <<: *b\n",
+                           "m.yaml:1:7: YAML anchor '&b' is not supported, write the value out\n"
+                           "m.yaml:3:7: YAML alias '*b' is not supported, write the value out\n");
         ASSERT_REFUSED("a: !!str 1\n", "m.yaml:1:4: YAML tag 'tag:yaml.org,2002:str' is not supported, remove it");
         ASSERT_REFUSED("a: !foo 1\n", "m.yaml:1:4: YAML tag '!foo' is not supported, remove it");
         ASSERT_REFUSED("a:\n  b: !!map {c: 1}\n", "m.yaml:2:6: YAML tag 'tag:yaml.org,2002:map' is not supported, remove it");
@@ -162,7 +188,8 @@ TEST(test_anchors_aliases_tags) {
 }
 
 /* The classic billion laughs: nine levels of ten aliases each. It must be
- * refused at its first anchor, long before any expansion. */
+ * refused without any expansion: every anchor and the first alias of each is
+ * reported, in milliseconds. */
 TEST(test_alias_bomb) {
         char *bomb = NULL;
         size_t len = 0;
@@ -185,18 +212,23 @@ TEST(test_alias_bomb) {
         t0 = test_now_ms();
         ASSERT_ERR(yaml_load_string("m.yaml", bomb, len, &doc, &d), EINVAL);
         ms = test_now_ms() - t0;
-        ASSERT_DIAG1(&d, "m.yaml:1:7: YAML anchor '&lol0' is not supported, write the value out");
+        /* Every anchor, and the first alias of each. */
+        ASSERT_EQ(d.n, 20);
+        ASSERT_STREQ(d.items[0].message, "YAML anchor '&lol0' is not supported, write the value out");
+        ASSERT_STREQ(d.items[19].message, "YAML alias '*lol9' is not supported, write the value out");
         if (ms > 50)
                 test_fail(__FILE__, __LINE__, "alias bomb took %.1f ms, expected a few", ms);
         diag_clear(&d);
 
-        /* The same with the anchor removed: the first alias is refused. */
+        /* The same with the first anchor removed: an alias of an unknown anchor
+         * is refused as well. */
         memcpy(bomb + 6, "     ", 5);
         t0 = test_now_ms();
         ASSERT_ERR(yaml_load_string("m.yaml", bomb, len, &doc, &d), EINVAL);
         ms = test_now_ms() - t0;
-        ASSERT_EQ(d.n, 1);
+        ASSERT_EQ(d.n, 19);
         ASSERT_STREQ(d.items[0].message, "YAML anchor '&lol1' is not supported, write the value out");
+        ASSERT_STREQ(d.items[1].message, "YAML alias '*lol0' is not supported, write the value out");
         ASSERT(ms < 50);
         diag_clear(&d);
         free(bomb);
@@ -340,10 +372,13 @@ TEST(test_documents_and_syntax) {
          * reader, which gives a byte offset only: the position is counted from
          * it (lines broken as libyaml breaks them, columns in characters). */
         ASSERT_REFUSED("a: \xff\n", "m.yaml:1:4: invalid YAML: invalid leading UTF-8 octet (byte 0xFF), expected UTF-8 text");
-        ASSERT_REFUSED("a: 1\nb: \"\xe6\x97\xa5\x01\"\n", "m.yaml:2:6: invalid YAML: control characters are not allowed (byte 0x01), expected UTF-8 text");
+        ASSERT_REFUSED("a: 1\nb: \"\xe6\x97\xa5\x01\"\n", "m.yaml:2:6: invalid YAML: control characters are not allowed (U+0001), expected UTF-8 text");
         ASSERT_REFUSED("a: 1\r\nb: 2\rc: \"\xc2\x85x\xe2\x80\xa8\xef\xbb\xbf\x02\"\n",
-                       "m.yaml:5:2: invalid YAML: control characters are not allowed (byte 0x02), expected UTF-8 text");
-        ASSERT_REFUSED("\xef\xbb\xbf" "a: \"\x7f\"\n", "m.yaml:1:5: invalid YAML: control characters are not allowed (byte 0x7F), expected UTF-8 text");
+                       "m.yaml:5:2: invalid YAML: control characters are not allowed (U+0002), expected UTF-8 text");
+        ASSERT_REFUSED("\xef\xbb\xbf" "a: \"\x7f\"\n", "m.yaml:1:5: invalid YAML: control characters are not allowed (U+007F), expected UTF-8 text");
+        /* A bad character is named as one, a bad byte as a byte. */
+        ASSERT_REFUSED("a: \xed\xa0\x80\n", "m.yaml:1:4: invalid YAML: invalid Unicode character (U+D800), expected UTF-8 text");
+        ASSERT_REFUSED("a: \xef\xbf\xbe\n", "m.yaml:1:4: invalid YAML: control characters are not allowed (U+FFFE), expected UTF-8 text");
         ASSERT_REFUSED("a:\n  - \"\xc0\x8a\"\n", "m.yaml:2:6: invalid YAML: invalid length of a UTF-8 sequence, expected UTF-8 text");
 }
 
