@@ -1,7 +1,6 @@
 /* manifest_backup.c — backup: (schedule, retention, quiesce, hooks) and the
  * hook lists that backup: and migrate: share. */
-#include <ctype.h>
-
+#include "calendar.h"
 #include "manifest_internal.h"
 #include "schema.h"
 
@@ -10,17 +9,6 @@ static const char *const retention_keys[] = { "last", "hourly", "daily", "weekly
 static const char *const hooks_keys[] = { "pre", "post", NULL };
 static const char *const hook_keys[] = { "container", "exec", NULL };
 static const char *const quiesce_values[] = { "none", "stop", NULL };
-
-/* Calendar expressions are parsed by systemd itself when the timer loads; here
- * only what can never be valid, or could break the unit, is refused. */
-static bool schedule_plausible(const char *s) {
-        if (!s[0] || strlen(s) > 256)
-                return false;
-        for (const char *p = s; *p; p++)
-                if (!isalnum((unsigned char) *p) && !strchr(" :*/,.~+-_", *p))
-                        return false;
-        return true;
-}
 
 static int parse_hook_list(ManifestCtx *c, const Node *n, const char *what, Hook **ret, size_t *ret_n) {
         Hook *hooks;
@@ -86,8 +74,12 @@ int manifest_parse_backup(ManifestCtx *c, const Node *n) {
                 return 0;
         schema_check_keys(c->d, n, "backup", backup_keys);
         if ((v = node_get(n, "schedule"))) {
-                if (schema_string(c->d, v, "schedule", &b->schedule) >= 0 && !schedule_plausible(b->schedule))
-                        diag_add(c->d, &v->pos, "schedule '%s' is not a calendar expression, expected e.g. 'daily', 'hourly' or '*-*-* 03:00:00'", b->schedule);
+                const char *bad;
+                /* systemd would not load a timer with a schedule it cannot parse,
+                 * and the backups would silently never run. */
+                if (schema_string(c->d, v, "schedule", &b->schedule) >= 0 && (bad = calendar_check(b->schedule)))
+                        diag_add(c->d, &v->pos, "schedule '%s' is not a calendar expression systemd accepts (its %s), expected e.g. 'daily', 'Mon..Fri 03:00' or '*-*-* 03:00:00' (see systemd.time(7))",
+                                 b->schedule, bad);
         }
         if ((v = node_get(n, "randomized_delay")))
                 (void) duration_value(c, v, "randomized_delay", 0, &b->randomized_delay);

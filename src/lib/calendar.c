@@ -1,0 +1,272 @@
+/* calendar.c — whether systemd accepts a calendar expression (OnCalendar=).
+ *
+ * A timer whose OnCalendar= systemd cannot parse does not load, and nothing
+ * says so where anyone looks: the backups simply never run. So the schedule is
+ * checked here as systemd reads it (systemd.time(7)), on the side of refusing:
+ * what this accepts, systemd 252 (Debian 12) and 257 (Debian 13) accept too,
+ * which tests/check-calendar.sh verifies against their systemd-analyze. A few
+ * odd forms systemd also takes are refused (a trailing comma after weekdays,
+ * timezone abbreviations that are not zoneinfo files).
+ *
+ *   [WEEKDAYS] [[YEAR-]MONTH-DAY | [YEAR-]MONTH~DAY] [HOUR:MINUTE[:SECOND]] [TIMEZONE]
+ *
+ * or a shorthand (daily, weekly, ...) or @SECONDS since the epoch. */
+#include <fcntl.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "calendar.h"
+#include "macro.h"
+
+#define MIN_YEAR 1970
+#define MAX_YEAR 2199
+#define MAX_EPOCH 7258118399ULL /* 2199-12-31 23:59:59 UTC */
+#define ZONEINFO "/usr/share/zoneinfo/"
+
+typedef struct Field {
+        unsigned min, max;
+        bool year;     /* one or two digits stand for 19xx/20xx */
+        bool fraction; /* seconds: a decimal fraction is allowed */
+        bool countdown; /* days before the month's end: a repetition counts down, and
+                         * only one item is taken here (systemd refuses some lists) */
+} Field;
+
+static const Field f_year = { .min = MIN_YEAR, .max = MAX_YEAR, .year = true };
+static const Field f_month = { .min = 1, .max = 12 };
+static const Field f_day = { .min = 1, .max = 31 };
+static const Field f_last_day = { .min = 1, .max = 28, .countdown = true }; /* after '~': days before the month's end */
+static const Field f_hour = { .min = 0, .max = 23 };
+static const Field f_minute = { .min = 0, .max = 59 };
+static const Field f_second = { .min = 0, .max = 59, .fraction = true };
+
+static const char *const weekdays[7][2] = {
+        { "mon", "monday" }, { "tue", "tuesday" }, { "wed", "wednesday" }, { "thu", "thursday" },
+        { "fri", "friday" }, { "sat", "saturday" }, { "sun", "sunday" },
+};
+
+static const char *const shorthands[] = {
+        "minutely", "hourly", "daily", "weekly", "monthly", "yearly", "annually",
+        "quarterly", "semiannually", "semi-annually", "biannually", NULL,
+};
+
+/* Digits at *p (at most 9), and with fraction a '.' and digits after them;
+ * *ret is the whole part, *had_fraction whether there was one. */
+static bool number(const char **p, const char *end, bool fraction, unsigned *ret, size_t *ret_digits, bool *had_fraction) {
+        const char *s = *p;
+        unsigned v = 0;
+        size_t n = 0;
+
+        while (s < end && *s >= '0' && *s <= '9' && n < 9) {
+                v = v * 10 + (unsigned) (*s++ - '0');
+                n++;
+        }
+        if (n == 0 || (s < end && *s >= '0' && *s <= '9'))
+                return false;
+        *had_fraction = false;
+        if (fraction && s + 1 < end && s[0] == '.' && s[1] >= '0' && s[1] <= '9') {
+                for (s++; s < end && *s >= '0' && *s <= '9'; s++)
+                        ;
+                *had_fraction = true;
+        }
+        *p = s;
+        *ret = v;
+        if (ret_digits)
+                *ret_digits = n;
+        return true;
+}
+
+static bool memchr_nonzero_digit(const char *s, const char *end) {
+        for (; s < end; s++)
+                if (*s >= '1' && *s <= '9')
+                        return true;
+        return false;
+}
+
+/* A value of f at *p, within f's bounds; *ret for comparing a range's ends. */
+static bool value(const char **p, const char *end, const Field *f, unsigned *ret, bool *had_fraction) {
+        size_t digits;
+        unsigned v;
+
+        if (!number(p, end, f->fraction, &v, &digits, had_fraction))
+                return false;
+        if (f->year && digits <= 2)
+                v += v < 70 ? 2000 : 1900;
+        if (v < f->min || v > f->max)
+                return false;
+        *ret = v;
+        return true;
+}
+
+/* N, A..B, N/R or A..B/R (R > 0; N + R within the field, as systemd wants, or
+ * counting down N - R at least 1), between s and end. */
+static bool item_valid(const char *s, const char *end, const Field *f) {
+        unsigned a, b, r;
+        bool frac, range = false;
+
+        if (!value(&s, end, f, &a, &frac))
+                return false;
+        if (end - s >= 2 && s[0] == '.' && s[1] == '.') {
+                range = true;
+                s += 2;
+                /* systemd takes a fraction at a range's end, not at its start. */
+                /* systemd takes A..A, except for seconds. */
+                if (frac || !value(&s, end, f, &b, &frac) || b < a || (f->fraction && b == a))
+                        return false;
+        }
+        if (s < end && *s == '/') {
+                const char *t = ++s;
+                if (!number(&s, end, f->fraction, &r, NULL, &frac))
+                        return false;
+                /* A repetition of 0 (or 0.000) repeats nothing. */
+                if (r == 0 && !memchr_nonzero_digit(t, s))
+                        return false;
+                if (!range && (f->countdown ? r >= a : a + r > f->max))
+                        return false;
+        }
+        return s == end;
+}
+
+/* "*", or items separated by commas. */
+static bool component_valid(const char *s, const char *end, const Field *f) {
+        if (end - s == 1 && *s == '*')
+                return true;
+        for (;;) {
+                const char *comma = memchr(s, ',', (size_t) (end - s));
+                const char *e = comma ?: end;
+
+                if ((comma && f->countdown) || !item_valid(s, e, f))
+                        return false;
+                if (!comma)
+                        return true;
+                s = comma + 1;
+        }
+}
+
+static int weekday_index(const char *s, size_t n) {
+        for (int i = 0; i < 7; i++)
+                for (int k = 0; k < 2; k++)
+                        if (strlen(weekdays[i][k]) == n && strncasecmp(s, weekdays[i][k], n) == 0)
+                                return i;
+        return -1;
+}
+
+/* Mon,Wed..Fri or Sat-Sun: names, ascending ranges. */
+static bool weekdays_valid(const char *s) {
+        for (;;) {
+                size_t n = strcspn(s, ",.-");
+                int a = weekday_index(s, n);
+
+                if (a < 0)
+                        return false;
+                s += n;
+                if (startswith(s, "..") || s[0] == '-') {
+                        s += s[0] == '-' ? 1 : 2;
+                        n = strcspn(s, ",.-");
+                        if (weekday_index(s, n) < a)
+                                return false;
+                        s += n;
+                }
+                if (*s == 0)
+                        return true;
+                /* (systemd also takes a trailing comma; that is refused here.) */
+                if (*s != ',' || s[1] == 0)
+                        return false;
+                s++;
+        }
+}
+
+/* [YEAR-]MONTH-DAY, or with '~' before the day: days before the month's end. */
+static bool date_valid(const char *s) {
+        const char *sep[3];
+        size_t n = 0;
+
+        for (const char *p = s; *p; p++)
+                if (*p == '-' || *p == '~') {
+                        if (n == 2)
+                                return false;
+                        sep[n++] = p;
+                }
+        if (n == 0 || (n == 2 && *sep[0] == '~'))
+                return false;
+        if (n == 2 && !component_valid(s, sep[0], &f_year))
+                return false;
+        return component_valid(n == 2 ? sep[0] + 1 : s, sep[n - 1], &f_month) &&
+               component_valid(sep[n - 1] + 1, s + strlen(s), *sep[n - 1] == '~' ? &f_last_day : &f_day);
+}
+
+/* HOUR:MINUTE[:SECOND] */
+static bool time_valid(const char *s) {
+        const char *c1 = strchr(s, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        const char *end = s + strlen(s);
+
+        if (!c1 || (c2 && strchr(c2 + 1, ':')))
+                return false;
+        return component_valid(s, c1, &f_hour) && component_valid(c1 + 1, c2 ?: end, &f_minute) &&
+               (!c2 || component_valid(c2 + 1, end, &f_second));
+}
+
+/* UTC, or the name of a zoneinfo file (TZif), as systemd checks it. */
+static bool timezone_valid(const char *tz) {
+        _cleanup_close_ int fd = -EBADF;
+        char path[sizeof(ZONEINFO) + 256], magic[4];
+
+        if (strcasecmp(tz, "UTC") == 0)
+                return true;
+        if (strlen(tz) > 255 || tz[0] == '/' || tz[strspn(tz, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/_+-")] ||
+            strstr(tz, "//") || endswith(tz, "/"))
+                return false;
+        snprintf(path, sizeof(path), ZONEINFO "%s", tz);
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return false;
+        return read(fd, magic, sizeof(magic)) == (ssize_t) sizeof(magic) && memcmp(magic, "TZif", 4) == 0;
+}
+
+const char *calendar_check(const char *s) {
+        char buf[CALENDAR_MAX + 1], *w[5] = {};
+        size_t n = 0, i = 0;
+
+        if (!*s || strlen(s) > CALENDAR_MAX)
+                return "length";
+        if (s[strspn(s, " ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789*,.:/~@_+-")])
+                return "characters";
+        if (s[0] == ' ' || endswith(s, " "))
+                return "spaces";
+        strcpy(buf, s);
+        for (char *p = buf; *p;) {
+                if (n == ELEMENTSOF(w))
+                        return "number of words";
+                w[n++] = p;
+                p += strcspn(p, " ");
+                while (*p == ' ')
+                        *p++ = 0;
+        }
+        if (n == 1 && w[0][0] == '@') {
+                unsigned long long t = 0;
+                const char *p = w[0] + 1;
+                if (!*p || p[strspn(p, "0123456789")] || strlen(p) > 10 || (t = strtoull(p, NULL, 10)) > MAX_EPOCH)
+                        return "timestamp";
+                return NULL;
+        }
+        if (n > 1 && timezone_valid(w[n - 1]))
+                n--;
+        if (n == 1)
+                for (const char *const *h = shorthands; *h; h++)
+                        if (strcasecmp(w[0], *h) == 0)
+                                return NULL;
+        if ((w[0][0] >= 'a' && w[0][0] <= 'z') || (w[0][0] >= 'A' && w[0][0] <= 'Z')) {
+                if (!weekdays_valid(w[0]))
+                        return n == 1 ? "expression" : "weekdays";
+                i++;
+        }
+        if (n - i > 2 || n == i)
+                return n == i && i > 0 ? NULL : "number of words";
+        if (n - i == 2 || !strchr(w[i], ':')) {
+                if (!date_valid(w[i]))
+                        return "date";
+                i++;
+        }
+        if (i < n && !time_valid(w[i]))
+                return "time";
+        return NULL;
+}
