@@ -28,17 +28,77 @@ static const char *const capabilities[] = {
         "WAKE_ALARM", NULL,
 };
 
+/* A run of [a-z0-9] (or [a-zA-Z0-9] with upper), then more runs joined by
+ * '.', '_', "__" or dashes: a path component of an image name. Returns the end,
+ * or NULL. */
+static const char *name_component_end(const char *p, bool upper) {
+        for (;;) {
+                const char *q = p;
+                while (islower((unsigned char) *q) || isdigit((unsigned char) *q) || (upper && isupper((unsigned char) *q)))
+                        q++;
+                if (q == p)
+                        return NULL;
+                p = q;
+                if (*p == '.' || (*p == '_' && p[1] != '_'))
+                        p++;
+                else if (*p == '_')
+                        p += 2;
+                else if (*p == '-')
+                        p += strspn(p, "-");
+                else
+                        return p;
+        }
+}
+
+/* An image reference as podman takes it from a registry (the distribution
+ * grammar): [HOST[:PORT]/]PATH[:TAG][@ALGORITHM:HEX], the path lowercase. A
+ * transport (docker-archive:, oci:, containers-storage:...) is not a
+ * reference: it would read a local file or store as the image. */
 static bool image_ref_valid(const char *s) {
+        const char *p = s, *slash = strchr(s, '/'), *q;
         size_t n = strlen(s);
 
         if (n == 0 || n > 255)
                 return false;
-        if (!isalnum((unsigned char) s[0]))
-                return false;
-        for (const char *p = s; *p; p++)
-                if (!isalnum((unsigned char) *p) && !strchr("._-/:@+", *p))
+        /* The first component is a host when it has a '.' or a ':' or is localhost. */
+        if (slash && (memchr(s, '.', (size_t) (slash - s)) || memchr(s, ':', (size_t) (slash - s)) ||
+                      (slash - s == 9 && strncmp(s, "localhost", 9) == 0))) {
+                const char *colon = memchr(s, ':', (size_t) (slash - s));
+                for (const char *e = colon ?: slash; p < e;) {
+                        if (!(q = name_component_end(p, true)) || q > e || q[-1] == '.' || q[-1] == '-' || q[-1] == '_')
+                                return false;
+                        p = q;
+                }
+                if (colon && (colon + 1 == slash || strspn(colon + 1, "0123456789") != (size_t) (slash - colon - 1)))
                         return false;
-        return true;
+                p = slash + 1;
+        }
+        for (;;) {
+                if (!(q = name_component_end(p, false)) || q[-1] == '.' || q[-1] == '-' || q[-1] == '_')
+                        return false;
+                p = q;
+                if (*p != '/')
+                        break;
+                p++;
+        }
+        if (*p == ':') {
+                size_t k = strspn(++p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-");
+                if (k == 0 || k > 128 || *p == '.' || *p == '-')
+                        return false;
+                p += k;
+        }
+        if (*p == '@') {
+                const char *algorithm = ++p;
+                size_t k = strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789");
+                if (k == 0 || p[k] != ':')
+                        return false;
+                p += k + 1;
+                k = strspn(p, "0123456789abcdef");
+                if (k < 32 || (startswith(algorithm, "sha256:") && k != 64) || (startswith(algorithm, "sha512:") && k != 128))
+                        return false;
+                p += k;
+        }
+        return *p == 0;
 }
 
 static bool env_name_valid(const char *s) {
@@ -59,22 +119,30 @@ static bool label_key_valid(const char *s) {
         return true;
 }
 
+/* A user or group name, or an id inside the container's user namespace
+ * (65,536 ids: 0-65535). */
+static bool user_part_valid(const char *s, size_t n) {
+        size_t digits = strspn(s, "0123456789");
+
+        if (n == 0 || s[0] == '-')
+                return false;
+        if (digits >= n)
+                return n <= 5 && strtoul(s, NULL, 10) <= 65535;
+        for (size_t i = 0; i < n; i++)
+                if (!isalnum((unsigned char) s[i]) && !strchr("_.-", s[i]))
+                        return false;
+        return true;
+}
+
 static bool user_valid(const char *s) {
         /* user[:group], names or ids, as podman --user takes them. */
-        size_t colons = 0;
+        const char *colon = strchr(s, ':');
 
-        if (!s[0] || strlen(s) > 64 || s[0] == ':')
+        if (strlen(s) > 64)
                 return false;
-        for (const char *p = s; *p; p++) {
-                if (*p == ':') {
-                        if (++colons > 1 || !p[1])
-                                return false;
-                        continue;
-                }
-                if (!isalnum((unsigned char) *p) && !strchr("_.-", *p))
-                        return false;
-        }
-        return true;
+        if (!colon)
+                return user_part_valid(s, strlen(s));
+        return user_part_valid(s, (size_t) (colon - s)) && user_part_valid(colon + 1, strlen(colon + 1));
 }
 
 static int parse_env(ManifestCtx *c, Container *ct, const Node *n) {
@@ -496,7 +564,7 @@ int manifest_parse_container(ManifestCtx *c, const Node *key, const Node *n, Con
                 return -ENOMEM;
         if ((v = node_get(n, "user"))) {
                 if (schema_string(c->d, v, "user", &ct->user) >= 0 && !user_valid(ct->user))
-                        diag_add(c->d, &v->pos, "user '%s' is not valid, expected USER[:GROUP] as names or numbers", ct->user);
+                        diag_add(c->d, &v->pos, "user '%s' is not valid, expected USER[:GROUP] as names or numbers from 0 to 65535 (ids inside the container)", ct->user);
         }
         if ((v = node_get(n, "read_only")))
                 (void) schema_bool(c->d, v, "read_only", &ct->read_only);
@@ -509,7 +577,9 @@ int manifest_parse_container(ManifestCtx *c, const Node *key, const Node *n, Con
                 if (r >= 0)
                         ct->restart = (RestartPolicy) r;
         }
-        if ((v = node_get(n, "stop_timeout")))
-                (void) duration_value(c, v, "stop_timeout", USEC_PER_SEC, &ct->stop_timeout);
+        /* podman takes whole seconds: 2999ms would become 2s. */
+        if ((v = node_get(n, "stop_timeout")) && duration_value(c, v, "stop_timeout", USEC_PER_SEC, &ct->stop_timeout) >= 0 &&
+            ct->stop_timeout % USEC_PER_SEC != 0)
+                diag_add(c->d, &v->pos, "stop_timeout is '%s', expected whole seconds (podman's --stop-timeout takes seconds)", v->value);
         return 0;
 }
