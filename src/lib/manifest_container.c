@@ -482,6 +482,39 @@ static int parse_caps(ManifestCtx *c, Container *ct, const Node *n) {
         return 0;
 }
 
+/* The most a word of n bytes takes on a rendered command line: every byte
+ * escaped, quotes, and the continuation before it. */
+#define WORD_MAX_SIZE(n) (2 * (n) + 24)
+
+static size_t strv_max_size(char *const *l) {
+        size_t n = 0;
+
+        for (; l && *l; l++)
+                n += WORD_MAX_SIZE(strlen(*l));
+        return n;
+}
+
+/* systemd reads a unit line of at most 1 MiB, continuations included: a longer
+ * ExecStart= makes the unit fail to load. What a container's podman command
+ * line carries is bounded below that, counting each word at its most. */
+#define COMMAND_LINE_MAX (768 * 1024)
+
+static void check_command_line_size(ManifestCtx *c, const Node *n, const Container *ct) {
+        size_t size = strv_max_size(ct->command) + strv_max_size(ct->entrypoint) + WORD_MAX_SIZE(strlen(strempty(ct->image)));
+
+        for (size_t i = 0; i < ct->n_env; i++)
+                size += WORD_MAX_SIZE(strlen(ct->env[i].name) + strlen(strempty(ct->env[i].value)) + strlen(strempty(ct->env[i].secret)) + 48);
+        for (size_t i = 0; i < ct->n_labels; i++)
+                size += WORD_MAX_SIZE(strlen(ct->labels[i].key) + strlen(ct->labels[i].value) + 8);
+        for (size_t i = 0; i < ct->n_mounts; i++)
+                size += WORD_MAX_SIZE(strlen(ct->mounts[i].volume) + strlen(ct->mounts[i].target) + 64);
+        if (ct->health)
+                size += strv_max_size(ct->health->cmd) + WORD_MAX_SIZE(strlen(strempty(ct->health->shell)));
+        if (size > COMMAND_LINE_MAX)
+                diag_add(c->d, &n->pos, "container '%s' would render a podman command line of up to %zu bytes (command, environment, labels, volumes, health check), expected at most %d: systemd reads unit lines of up to 1 MiB",
+                         ct->name, size, COMMAND_LINE_MAX);
+}
+
 int manifest_parse_container(ManifestCtx *c, const Node *key, const Node *n, Container *ct) {
         const Node *v;
         _cleanup_free_ char *where = NULL;
@@ -581,5 +614,6 @@ int manifest_parse_container(ManifestCtx *c, const Node *key, const Node *n, Con
         if ((v = node_get(n, "stop_timeout")) && duration_value(c, v, "stop_timeout", USEC_PER_SEC, &ct->stop_timeout) >= 0 &&
             ct->stop_timeout % USEC_PER_SEC != 0)
                 diag_add(c->d, &v->pos, "stop_timeout is '%s', expected whole seconds (podman's --stop-timeout takes seconds)", v->value);
+        check_command_line_size(c, key, ct);
         return 0;
 }

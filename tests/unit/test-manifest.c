@@ -498,6 +498,39 @@ TEST(test_port_clashes_and_limits) {
         free(text);
 }
 
+/* A container's podman command line must stay below systemd's 1 MiB line. */
+TEST(test_command_line_bound) {
+        Diagnostics d = {};
+        App *a = NULL;
+        char *text = NULL, *word = malloc(8001);
+        size_t len = 0;
+        FILE *f;
+
+        ASSERT(word);
+        memset(word, 'a', 8000);
+        word[8000] = 0;
+        for (int words = 40; words <= 60; words += 20) {
+                f = open_memstream(&text, &len);
+                ASSERT(f);
+                fputs("containers:\n  web:\n    image: x\n    command: [", f);
+                for (int i = 0; i < words; i++)
+                        fprintf(f, "%s\"%s\"", i ? ", " : "", word);
+                fputs("]\n", f);
+                ASSERT(fclose(f) == 0);
+                if (words == 40) {
+                        a = app_ok("app", text);
+                        app_free(a);
+                } else {
+                        ASSERT_ERR(to_app("app", text, &a, &d), EINVAL);
+                        ASSERT_DIAG1(&d, "/etc/berth/apps/x.yaml:2:3: container 'web' would render a podman command line of up to 961466 bytes (command, environment, labels, volumes, health check), expected at most 786432: systemd reads unit lines of up to 1 MiB");
+                        diag_clear(&d);
+                }
+                free(text);
+                text = NULL;
+        }
+        free(word);
+}
+
 TEST(test_names) {
         ASSERT(name_valid("web", 32, false));
         ASSERT(name_valid("web-2", 32, false));
@@ -559,6 +592,7 @@ int main(void) {
         RUN(test_every_error_reported);
         RUN(test_host_paths);
         RUN(test_port_clashes_and_limits);
+        RUN(test_command_line_bound);
         RUN(test_names);
         RUN(test_load_with_dropins);
         TEST_DONE();
