@@ -177,7 +177,8 @@ int parse_cpus(const char *s, unsigned *ret_milli) {
 
 int parse_port_map(const char *s, PortMap *ret) {
         _cleanup_free_ char *copy = strdup(s ?: "");
-        char *proto, *ip = NULL, *rest, *colon;
+        char *proto, *rest, *colon, ipbuf[INET6_ADDRSTRLEN];
+        const char *ip = NULL;
         uint64_t hp, cp;
         PortMap m = {};
 
@@ -190,27 +191,30 @@ int parse_port_map(const char *s, PortMap *ret) {
                         return -EINVAL;
         }
         rest = copy;
+        /* The address is kept in its canonical text (inet_ntop), so that one
+         * address is one string: the host-port clash check compares them. */
         if (rest[0] == '[') {
                 char *end = strchr(rest, ']');
                 struct in6_addr a6;
                 if (!end || end[1] != ':')
                         return -EINVAL;
                 *end = 0;
-                ip = rest + 1;
-                if (inet_pton(AF_INET6, ip, &a6) != 1)
+                if (inet_pton(AF_INET6, rest + 1, &a6) != 1)
                         return -EINVAL;
+                ip = inet_ntop(AF_INET6, &a6, ipbuf, sizeof(ipbuf));
                 rest = end + 2;
         } else {
                 colon = strchr(rest, ':');
                 if (colon && strchr(colon + 1, ':')) {
                         struct in_addr a4;
                         *colon = 0;
-                        ip = rest;
-                        if (inet_pton(AF_INET, ip, &a4) != 1)
+                        if (inet_pton(AF_INET, rest, &a4) != 1)
                                 return -EINVAL;
+                        ip = inet_ntop(AF_INET, &a4, ipbuf, sizeof(ipbuf));
                         rest = colon + 1;
                 }
         }
+
         colon = strchr(rest, ':');
         if (!colon)
                 return -EINVAL;
