@@ -410,6 +410,11 @@ TEST(test_every_error_reported) {
         diag_clear(&d);
         ASSERT(!a);
 
+        /* A quoted 1 is a string. */
+        ASSERT_ERR(to_app("app", "schema: \"1\"\ncontainers: {web: {image: x}}\n", &a, &d), EINVAL);
+        ASSERT_DIAG1(&d, "/etc/berth/apps/x.yaml:1:9: schema is the string '1', expected the number 1, without quotes");
+        diag_clear(&d);
+
         /* A NULL document (nothing loaded) is an empty manifest, not a crash. */
         ASSERT_ERR(manifest_to_app(NULL, "app", "/x/app.yaml", NULL, &a, &d), EINVAL);
         ASSERT_EQ(d.n, 1);
