@@ -97,7 +97,7 @@ for m in tests/quadlet/refuse/*.yaml; do
     echo "FAIL $m: the native rendering failed"; fail=1
   elif BERTH_CONF=/nonexistent/berth.conf "$BERTH" render --format=quadlet --out "$out/q" "$m" 2>"$out/err"; then
     echo "FAIL $m: rendered as Quadlet, expected a refusal"; fail=1
-  elif ! grep -q "cannot be rendered as Quadlet files, only with --format=systemd" "$out/err"; then
+  elif ! grep -qF "$m: container " "$out/err" || ! grep -q "expected --format=systemd for this app (it cannot be rendered as Quadlet files)" "$out/err"; then
     echo "FAIL $m: refused as Quadlet without saying why:"; sed 's/^/    /' "$out/err"; fail=1
   else
     echo "ok   $m: refused as Quadlet: $(head -n 1 "$out/err")"; refused=$((refused + 1))

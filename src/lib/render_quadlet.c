@@ -204,9 +204,9 @@ static int render_container(const App *a, const Container *c, const RenderOption
                         /* Quadlet writes ";" unquoted into ExecStart=, where systemd
                          * reads it as a command separator: it cannot reach podman. */
                         if (streq(*w, ";")) {
-                                log_error("App '%s', container '%s': the command has the word ';', which Quadlet "
-                                          "hands to systemd as a command separator; the app cannot be rendered as "
-                                          "Quadlet files, only with --format=systemd", a->id, c->name);
+                                log_error("%s: container '%s': the command has the word ';', which Quadlet "
+                                          "hands to systemd as a command separator, expected --format=systemd for this app "
+                                          "(it cannot be rendered as Quadlet files)", a->source_path ?: a->id, c->name);
                                 return -EOPNOTSUPP;
                         }
                         /* Quadlet's Exec= parser stops at an empty word ("--save ''"):
