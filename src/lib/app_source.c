@@ -232,8 +232,9 @@ static int source_fill(char *const *dirs, const DirListing *listings, const char
 }
 
 /* The first dir that has id's manifest wins. With listings, only the dirs
- * listing it are looked at, and a regular file there needs no check. */
-static int find_source(char *const *dirs, const DirListing *listings, const char *id, AppSource *ret) {
+ * listing it are looked at, and a regular file there needs no check. A listed
+ * symlink that leads nowhere (or in a loop) is passed over, and said in diag. */
+static int find_source(char *const *dirs, const DirListing *listings, const char *id, AppSource *ret, Diagnostics *diag) {
         _cleanup_free_ char *name = NULL;
 
         if (!(name = strjoin(id, SUFFIX)))
@@ -250,15 +251,22 @@ static int find_source(char *const *dirs, const DirListing *listings, const char
                 }
                 if (!(p = strjoin(dirs[i], "/", name)))
                         return -ENOMEM;
-                if (type != DT_REG && access(p, F_OK) < 0 && !path_is_mask(p))
+                if (type != DT_REG && access(p, F_OK) < 0 && !path_is_mask(p)) {
+                        bool loop = errno == ELOOP;
+                        struct stat st;
+                        /* (Unless it is gone since the directory was read.) */
+                        if (listings && diag && lstat(p, &st) == 0 && S_ISLNK(st.st_mode))
+                                diag_add_file(diag, p, "is a symlink that leads %s, expected a manifest or a symlink to /dev/null (a mask); file ignored",
+                                              loop ? "round in a loop" : "to no file");
                         continue;
+                }
                 return source_fill(dirs, listings, id, p, type, ret);
         }
         return -ENOENT;
 }
 
 int app_source_find(char *const *dirs, const char *id, AppSource *ret) {
-        return find_source(dirs, NULL, id, ret);
+        return find_source(dirs, NULL, id, ret, NULL);
 }
 
 int app_source_uninstall(char *const *dirs, const char *id, char **ret_removed, char **ret_mask) {
@@ -269,7 +277,7 @@ int app_source_uninstall(char *const *dirs, const char *id, char **ret_removed, 
         *ret_removed = *ret_mask = NULL;
         if (!dirs || !dirs[0])
                 return -ENOENT;
-        r = find_source(dirs, NULL, id, &s);
+        r = find_source(dirs, NULL, id, &s, NULL);
         if (r < 0)
                 return r;
         if (s.masked) {
@@ -286,7 +294,7 @@ int app_source_uninstall(char *const *dirs, const char *id, char **ret_removed, 
         }
         app_source_done(&s);
 
-        r = find_source(dirs, NULL, id, &s);
+        r = find_source(dirs, NULL, id, &s, NULL);
         if (r == -ENOENT)
                 goto done;
         if (r < 0)
@@ -396,7 +404,7 @@ int app_sources_enumerate(char *const *dirs, AppSource **ret, size_t *ret_n, Dia
         if (r >= 0 && !list)
                 r = -ENOMEM;
         for (size_t i = 0; r >= 0 && i < n_ids; i++) {
-                r = find_source(dirs, listings, ids[i], &list[n]);
+                r = find_source(dirs, listings, ids[i], &list[n], diag);
                 if (r == -ENOENT) {
                         r = 0;
                         continue; /* vanished meanwhile */

@@ -210,6 +210,37 @@ TEST(test_enumerate) {
                 strv_free(rev);
         }
 
+        /* A symlink leading nowhere or round in a loop is said and passed over:
+         * a later directory's manifest of that id is used. */
+        {
+                char *t = test_tmpdir(), *a = NULL, *b = NULL, *p = NULL, *text = NULL;
+                ASSERT(asprintf(&a, "%s/a", t) > 0 && asprintf(&b, "%s/b", t) > 0);
+                ASSERT(mkdir(a, 0755) == 0 && mkdir(b, 0755) == 0);
+                ASSERT(asprintf(&p, "%s/web.yaml", a) > 0 && symlink("/nonexistent/web.yaml", p) == 0);
+                free(p);
+                ASSERT(asprintf(&p, "%s/loop.yaml", a) > 0 && symlink("loop.yaml", p) == 0);
+                free(p);
+                test_write(b, "web.yaml", "containers: {web: {image: x}}\n");
+                char *two[] = { a, b, NULL };
+                ASSERT_OK(app_sources_enumerate(two, &s, &n, &d));
+                ASSERT_EQ(n, 1);
+                ASSERT(asprintf(&p, "%s/web.yaml", b) > 0);
+                ASSERT_STREQ(s[0].path, p);
+                free(p);
+                ASSERT(asprintf(&want, "%s/loop.yaml: is a symlink that leads round in a loop, expected a manifest or a symlink to /dev/null (a mask); file ignored\n"
+                                       "%s/web.yaml: is a symlink that leads to no file, expected a manifest or a symlink to /dev/null (a mask); file ignored\n",
+                                a, a) > 0);
+                text = test_diag_text(&d);
+                ASSERT_STREQ(text, want);
+                free(text);
+                free(want);
+                diag_clear(&d);
+                app_sources_free(s, n);
+                free(a);
+                free(b);
+                test_tmpdir_done(t);
+        }
+
         /* An empty search path, or only missing directories: no apps, no error. */
         {
                 char *none[] = { NULL };
