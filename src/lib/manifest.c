@@ -201,7 +201,7 @@ int manifest_to_app(const YamlDoc *doc, const char *id, const char *source_path,
                     App **ret, Diagnostics *diag) {
         _cleanup_(app_freep) App *a = NULL;
         Diagnostics local = {};
-        ManifestCtx c = { .d = &local, .conf = conf, .id = id };
+        ManifestCtx c = { .d = &local, .conf = conf, .id = id, .doc = doc };
         const Node *root = doc ? doc->root : NULL, *n;
         Position file_pos = { .file = source_path };
         int r = 0;
@@ -254,8 +254,13 @@ int manifest_to_app(const YamlDoc *doc, const char *id, const char *source_path,
                 goto done;
 
         n = node_get(root, "containers");
-        if (!n)
-                diag_add(&local, &root->pos, "manifest has no 'containers', expected a mapping of container names to their settings");
+        if (!n) {
+                const Node *rm = yaml_removed_key(doc, root, "containers");
+                if (rm)
+                        diag_add(&local, &rm->pos, "manifest has no 'containers': this drop-in removes them (a null), expected a mapping of container names to their settings");
+                else
+                        diag_add(&local, &root->pos, "manifest has no 'containers', expected a mapping of container names to their settings");
+        }
         else if (n->type != NODE_MAPPING || n->n == 0)
                 diag_add(&local, &n->pos, "containers is %s, expected a non-empty mapping of container names to their settings",
                          n->type == NODE_MAPPING ? "empty" : node_type_name(n));

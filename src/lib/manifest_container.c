@@ -548,8 +548,14 @@ int manifest_parse_container(ManifestCtx *c, const Node *key, const Node *n, Con
         const Node *img = node_get(n, "image"), *bld = node_get(n, "build");
         if (img && bld)
                 diag_add(c->d, &bld->pos, "container '%s' has both 'image' and 'build', expected exactly one", ct->name);
-        else if (!img && !bld)
-                diag_add(c->d, &key->pos, "container '%s' has neither 'image' nor 'build', expected exactly one", ct->name);
+        else if (!img && !bld) {
+                const Node *rm = yaml_removed_key(c->doc, n, "image") ?: yaml_removed_key(c->doc, n, "build");
+                if (rm)
+                        diag_add(c->d, &rm->pos, "container '%s' has neither 'image' nor 'build': this drop-in removes its '%s' (a null), expected exactly one",
+                                 ct->name, rm->value);
+                else
+                        diag_add(c->d, &key->pos, "container '%s' has neither 'image' nor 'build', expected exactly one", ct->name);
+        }
         else if (img) {
                 if (schema_string(c->d, img, "image", &ct->image) >= 0 && !image_ref_valid(ct->image))
                         diag_add(c->d, &img->pos, "image '%s' is not a valid image reference, expected e.g. 'docker.io/library/postgres:16'", ct->image);

@@ -14,6 +14,7 @@ typedef struct ManifestCtx {
         const char *id;
         App *app;
         const Node *containers; /* for positions of cross-references */
+        const YamlDoc *doc;     /* for where a drop-in removed a key */
 } ManifestCtx;
 
 /* The diagnostic of enum_value(), out of line: only a wrong value gets there. */

@@ -481,7 +481,8 @@ int yaml_load_file(const char *path, YamlDoc **ret, Diagnostics *diag) {
         return yaml_load_string(path, buf, len, ret, diag);
 }
 
-static int merge_node(Arena *arena, Node *base, Node *add) {
+static int merge_node(YamlDoc *doc, Node *base, Node *add) {
+        Arena *arena = &doc->arena;
         int r;
 
         /* base and add are mappings; add's entries move into base. */
@@ -494,14 +495,19 @@ static int merge_node(Arena *arena, Node *base, Node *add) {
                                 break;
                 if (j < base->n) {
                         if (node_is_null(val)) {
-                                /* A null in a drop-in removes the key. */
+                                /* A null in a drop-in removes the key; where, is kept. */
+                                YamlRemoval *rm = arena_alloc(arena, sizeof(YamlRemoval));
+                                if (!rm)
+                                        return -ENOMEM;
+                                *rm = (YamlRemoval) { .parent = base, .key = key, .next = doc->removed };
+                                doc->removed = rm;
                                 memmove(base->keys + j, base->keys + j + 1, sizeof(Node *) * (base->n - j - 1));
                                 memmove(base->items + j, base->items + j + 1, sizeof(Node *) * (base->n - j - 1));
                                 base->n--;
                                 continue;
                         }
                         if (base->items[j]->type == NODE_MAPPING && val->type == NODE_MAPPING) {
-                                r = merge_node(arena, base->items[j], val);
+                                r = merge_node(doc, base->items[j], val);
                                 if (r < 0)
                                         return r;
                                 continue;
@@ -539,6 +545,13 @@ int yaml_merge(YamlDoc *base, YamlDoc *dropin, Diagnostics *diag) {
         if (!base->root)
                 base->root = TAKE_PTR(dropin->root);
         else if (base->root->type == NODE_MAPPING)
-                return merge_node(&base->arena, base->root, dropin->root);
+                return merge_node(base, base->root, dropin->root);
         return 0;
+}
+
+const Node *yaml_removed_key(const YamlDoc *doc, const Node *parent, const char *key) {
+        for (const YamlRemoval *rm = doc ? doc->removed : NULL; rm; rm = rm->next)
+                if (rm->parent == parent && streq(rm->key->value, key))
+                        return rm->key;
+        return NULL;
 }

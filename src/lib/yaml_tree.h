@@ -36,9 +36,17 @@ struct Node {
         size_t n;
 };
 
+/* A key a drop-in removed (with a null): where, for diagnostics. */
+typedef struct YamlRemoval {
+        const Node *parent; /* the mapping it was removed from */
+        const Node *key;    /* the drop-in's key */
+        struct YamlRemoval *next;
+} YamlRemoval;
+
 typedef struct YamlDoc {
         Node *root;   /* NULL for an empty document */
         char **files; /* names every Position.file points into */
+        YamlRemoval *removed;
         /* Owns every node, list and scalar of the tree: a manifest is a few
          * hundred of them, and a malloc() and free() for each was a third of
          * the time spent loading. */
@@ -55,6 +63,8 @@ int yaml_load_string(const char *name, const char *data, size_t len, YamlDoc **r
 int yaml_load_file(const char *path, YamlDoc **ret, Diagnostics *diag);
 /* Merges drop-in into base (both must have mapping roots); drop-in is consumed. */
 int yaml_merge(YamlDoc *base, YamlDoc *dropin, Diagnostics *diag);
+/* The drop-in key that removed key from the mapping parent, or NULL. */
+const Node *yaml_removed_key(const YamlDoc *doc, const Node *parent, const char *key);
 
 bool node_is_null(const Node *n);
 /* Whether mapping key k is the len bytes at s. Keys are compared by length

@@ -586,6 +586,27 @@ TEST(test_load_with_dropins) {
         ASSERT_EQ(d.items[0].line, 3);
         ASSERT_EQ(d.items[0].column, 14);
         diag_clear(&d);
+
+        /* A required key a drop-in removes is reported where the drop-in removes it. */
+        test_write(dir, "web.yaml.d/30-bad.yaml", "containers:\n  web:\n    image: ~\n");
+        app_source_done(&src);
+        ASSERT_OK(app_source_from_file(p, &src));
+        ASSERT_ERR(manifest_load(&src, NULL, &a, &d), EINVAL);
+        ASSERT_EQ(d.n, 1);
+        ASSERT(endswith(d.items[0].file, "/web.yaml.d/30-bad.yaml"));
+        ASSERT_EQ(d.items[0].line, 3);
+        ASSERT_EQ(d.items[0].column, 5);
+        ASSERT_STREQ(d.items[0].message, "container 'web' has neither 'image' nor 'build': this drop-in removes its 'image' (a null), expected exactly one");
+        diag_clear(&d);
+        test_write(dir, "web.yaml.d/30-bad.yaml", "containers: ~\n");
+        app_source_done(&src);
+        ASSERT_OK(app_source_from_file(p, &src));
+        ASSERT_ERR(manifest_load(&src, NULL, &a, &d), EINVAL);
+        ASSERT_EQ(d.n, 1);
+        ASSERT(endswith(d.items[0].file, "/web.yaml.d/30-bad.yaml"));
+        ASSERT_EQ(d.items[0].line, 1);
+        ASSERT_STREQ(d.items[0].message, "manifest has no 'containers': this drop-in removes them (a null), expected a mapping of container names to their settings");
+        diag_clear(&d);
         app_source_done(&src);
         free(p);
         test_tmpdir_done(dir);
