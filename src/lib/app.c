@@ -75,6 +75,7 @@ App *app_free(App *a) {
         for (size_t i = 0; i < a->n_volumes; i++) {
                 free(a->volumes[i].name);
                 free(a->volumes[i].path);
+                free(a->volumes[i].path_base);
         }
         free(a->volumes);
         for (size_t i = 0; i < a->n_secrets; i++) {

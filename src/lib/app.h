@@ -98,6 +98,7 @@ typedef struct Volume {
         gid_t gid;
         mode_t mode;
         char *path;           /* administrator-allowed host path, NULL: under the app's data dir */
+        char *path_base;      /* the host_paths directory path lies below */
 } Volume;
 
 typedef enum SecretCharset {

@@ -24,6 +24,34 @@ int mkdir_p(const char *path, mode_t mode) {
         return 0;
 }
 
+int mkdir_p_below(const char *base, const char *path, mode_t mode) {
+        _cleanup_free_ char *p = strdup(path);
+        size_t k = strlen(base);
+        struct stat st;
+
+        if (!p)
+                return -ENOMEM;
+        if (strncmp(path, base, k) != 0 || path[k] != '/')
+                return -EINVAL;
+        for (char *s = p + k + 1;; s++) {
+                if (*s != '/' && *s != 0)
+                        continue;
+                char c = *s;
+                *s = 0;
+                if (mkdir(p, mode) < 0 && errno != EEXIST)
+                        return -errno;
+                if (lstat(p, &st) < 0)
+                        return -errno;
+                if (S_ISLNK(st.st_mode))
+                        return -ELOOP;
+                if (!S_ISDIR(st.st_mode))
+                        return -ENOTDIR;
+                if (c == 0)
+                        return 0;
+                *s = '/';
+        }
+}
+
 int dir_ensure(const char *path, uid_t uid, gid_t gid, mode_t mode) {
         _cleanup_close_ int fd = -EBADF;
         struct stat st;

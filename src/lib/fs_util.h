@@ -8,6 +8,11 @@
 
 /* mkdir -p; existing components are accepted as they are. */
 int mkdir_p(const char *path, mode_t mode);
+/* mkdir -p of path below the existing directory base (path starts with base
+ * and '/'), where no component below base may be a symlink (-ELOOP) or other
+ * than a directory (-ENOTDIR): base is as the administrator set it up, the
+ * rest is berth's. */
+int mkdir_p_below(const char *base, const char *path, mode_t mode);
 /* Ensures path is a directory (not a symlink) with exactly this owner and
  * mode; creates it if missing. Returns 1 if something changed, 0 if not. */
 int dir_ensure(const char *path, uid_t uid, gid_t gid, mode_t mode);

@@ -119,8 +119,11 @@ static int parse_volumes(ManifestCtx *c, const Node *n) {
                                 diag_add(c->d, &f->pos, "volume path '%s' contains ':', which podman reads as the separator before the mount target, expected a directory without ':'",
                                          vol->path);
                         STRV_FOREACH(h, c->conf ? c->conf->host_paths : NULL)
-                                if (path_is_under(vol->path, *h) && !streq(vol->path, *h))
+                                if (!allowed && path_is_under(vol->path, *h) && !streq(vol->path, *h)) {
                                         allowed = true;
+                                        if (!(vol->path_base = strdup(*h)))
+                                                return -ENOMEM;
+                                }
                         if (!allowed) {
                                 _cleanup_free_ char *list = c->conf ? strv_join(c->conf->host_paths, ", ") : NULL;
                                 diag_add(c->d, &f->pos, "host path '%s' is not under a directory allowed in %s, expected a path below one of: %s",

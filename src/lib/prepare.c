@@ -56,7 +56,12 @@ static int prepare_volumes(const App *a, const BerthPaths *p, PrepareReport *rep
                 if (!path)
                         return -ENOMEM;
                 if (v->path) {
-                        r = mkdir_p(path, 0755);
+                        r = v->path_base ? mkdir_p_below(v->path_base, path, 0755) : mkdir_p(path, 0755);
+                        if (r == -ELOOP) {
+                                diag_add_file(d, path, "cannot use volume '%s': a directory on the way to it below %s is a symlink, which berth does not follow there, expected real directories below the allowed one",
+                                              v->name, v->path_base);
+                                return r;
+                        }
                         if (r < 0) {
                                 diag_add_file(d, path, "cannot create volume '%s': %s", v->name, strerror(-r));
                                 return r;
