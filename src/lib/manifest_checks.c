@@ -89,44 +89,51 @@ static Position port_position(const ManifestCtx *c, const Container *ct, size_t 
         return (Position) {};
 }
 
-/* Whether two publications of one port/protocol bind a common address: no
- * address is every address; 0.0.0.0 is every IPv4 and :: every IPv6 address
- * (a pair of them for one port is the usual way to publish on both). */
-static bool host_ips_overlap(const char *a, const char *b) {
-        bool v6a, v6b;
-
-        if (!a || !b || streq(a, b))
-                return true;
-        v6a = strchr(a, ':');
-        v6b = strchr(b, ':');
-        if (v6a != v6b)
-                return false;
-        return streq(a, v6a ? "::" : "0.0.0.0") || streq(b, v6b ? "::" : "0.0.0.0");
-}
-
 typedef struct PortRef {
         const PortMap *map;
         size_t order; /* in the manifest, over all containers */
 } PortRef;
 
+/* By port, protocol, address (none first), manifest order. */
 static int port_ref_compare(const void *a, const void *b) {
         const PortRef *x = a, *y = b;
         int r = CMP(x->map->host_port, y->map->host_port);
 
         if (r == 0)
                 r = strcmp(x->map->protocol, y->map->protocol);
+        if (r == 0)
+                r = CMP(!!x->map->host_ip, !!y->map->host_ip);
+        if (r == 0 && x->map->host_ip)
+                r = strcmp(x->map->host_ip, y->map->host_ip);
         return r != 0 ? r : CMP(x->order, y->order);
 }
 
+static bool same_group(const PortMap *x, const PortMap *y) {
+        return x->host_port == y->host_port && streq(x->protocol, y->protocol);
+}
+
+/* The kinds of address a publication binds: none (every address), the IPv4 or
+ * IPv6 wildcard, or one IPv4 or IPv6 address. */
+enum { ADDR_ANY, ADDR_V4_ALL, ADDR_V6_ALL, ADDR_V4, ADDR_V6, _ADDR_MAX };
+
+static int addr_kind(const char *ip) {
+        if (!ip)
+                return ADDR_ANY;
+        if (strchr(ip, ':'))
+                return streq(ip, "::") ? ADDR_V6_ALL : ADDR_V6;
+        return streq(ip, "0.0.0.0") ? ADDR_V4_ALL : ADDR_V4;
+}
+
 /* Each publication that binds an address an earlier one (in manifest order)
- * already binds for its port and protocol is reported, naming the earlier
- * one's container. Sorted by port, protocol and manifest order, only entries
- * of one port and protocol are compared; the reports follow manifest order. */
+ * binds too, for its port and protocol, is reported, naming the container of
+ * the first such one. Linear after one sort: for a port and protocol, the
+ * first publication of each kind of address, and the first of each address,
+ * decide every clash. The reports follow manifest order. */
 void manifest_check_port_clashes(ManifestCtx *c) {
         App *a = c->app;
         _cleanup_free_ PortRef *refs = NULL;
         _cleanup_free_ size_t *owner = NULL, *clash = NULL; /* container of each entry; + 1 of the earlier one, or 0 */
-        size_t n = 0, group = 0;
+        size_t n = 0;
 
         for (size_t i = 0; i < a->n_containers; i++)
                 n += a->containers[i].n_ports;
@@ -146,25 +153,45 @@ void manifest_check_port_clashes(ManifestCtx *c) {
                         owner[n] = i;
                 }
         qsort(refs, n, sizeof(PortRef), port_ref_compare);
-        for (size_t k = 0; k < n; k++) {
-                const PortMap *x = refs[k].map;
+        for (size_t g = 0, end; g < n; g = end) {
+                size_t first[_ADDR_MAX], run = g; /* the first of each kind; where the current address's run starts */
 
-                if (x->host_port != refs[group].map->host_port || !streq(x->protocol, refs[group].map->protocol))
-                        group = k;
-                for (size_t j = group; j < k; j++)
-                        if (host_ips_overlap(x->host_ip, refs[j].map->host_ip)) {
-                                clash[refs[k].order] = owner[refs[j].order] + 1;
-                                break;
-                        }
+                for (size_t k = 0; k < _ADDR_MAX; k++)
+                        first[k] = SIZE_MAX;
+                for (end = g; end < n && same_group(refs[end].map, refs[g].map); end++) {
+                        int kind = addr_kind(refs[end].map->host_ip);
+                        first[kind] = MIN(first[kind], refs[end].order);
+                }
+                for (size_t k = g; k < end; k++) {
+                        const char *ip = refs[k].map->host_ip;
+                        int kind = addr_kind(ip);
+                        size_t o = refs[k].order, e;
+
+                        if (k > g && !(ip && refs[k - 1].map->host_ip && streq(ip, refs[k - 1].map->host_ip)))
+                                run = k;
+                        /* The earliest publication whose addresses meet these. */
+                        e = first[ADDR_ANY];
+                        if (kind == ADDR_ANY)
+                                for (int t = 0; t < _ADDR_MAX; t++)
+                                        e = MIN(e, first[t]);
+                        else if (kind == ADDR_V4_ALL || kind == ADDR_V4)
+                                e = MIN(e, kind == ADDR_V4 ? MIN(first[ADDR_V4_ALL], refs[run].order) : MIN(first[ADDR_V4_ALL], first[ADDR_V4]));
+                        else
+                                e = MIN(e, kind == ADDR_V6 ? MIN(first[ADDR_V6_ALL], refs[run].order) : MIN(first[ADDR_V6_ALL], first[ADDR_V6]));
+                        if (e < o)
+                                clash[o] = owner[e] + 1;
+                }
         }
         for (size_t i = 0, k = 0; i < a->n_containers; i++)
                 for (size_t p = 0; p < a->containers[i].n_ports; p++, k++) {
                         const PortMap *x = &a->containers[i].ports[p];
-                        Position pos;
+                        Position pos = {};
 
                         if (!clash[k])
                                 continue;
-                        pos = port_position(c, &a->containers[i], p);
+                        /* (Past the limit a diagnostic is only counted: no need to find where.) */
+                        if (c->d->n < DIAG_MAX)
+                                pos = port_position(c, &a->containers[i], p);
                         diag_add(c->d, &pos, "host port %u/%s is already published by container '%s', expected each host port once",
                                  x->host_port, x->protocol, a->containers[clash[k] - 1].name);
                 }
