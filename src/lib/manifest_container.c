@@ -500,18 +500,25 @@ static size_t strv_max_size(char *const *l) {
 #define COMMAND_LINE_MAX (768 * 1024)
 
 static void check_command_line_size(ManifestCtx *c, const Node *n, const Container *ct) {
-        size_t size = strv_max_size(ct->command) + strv_max_size(ct->entrypoint) + WORD_MAX_SIZE(strlen(strempty(ct->image)));
+        /* (The entry point goes as a JSON array, as the health command does.) */
+        size_t size = strv_max_size(ct->command) + 2 * strv_max_size(ct->entrypoint) + WORD_MAX_SIZE(strlen(strempty(ct->image)));
 
         for (size_t i = 0; i < ct->n_env; i++)
                 size += WORD_MAX_SIZE(strlen(ct->env[i].name) + strlen(strempty(ct->env[i].value)) + strlen(strempty(ct->env[i].secret)) + 48);
         for (size_t i = 0; i < ct->n_labels; i++)
                 size += WORD_MAX_SIZE(strlen(ct->labels[i].key) + strlen(ct->labels[i].value) + 8);
-        for (size_t i = 0; i < ct->n_mounts; i++)
-                size += WORD_MAX_SIZE(strlen(ct->mounts[i].volume) + strlen(ct->mounts[i].target) + 64);
+        for (size_t i = 0; i < ct->n_mounts; i++) {
+                /* The source is the volume's host path, or one under the app's
+                 * data directory (well under 256 bytes). */
+                const Volume *v = app_find_volume(c->app, ct->mounts[i].volume);
+                size += WORD_MAX_SIZE(strlen(v && v->path ? v->path : "") + 256 + strlen(ct->mounts[i].target));
+        }
+        /* A JSON array of words: a byte may take 4
+         * (a '"' is \" in JSON, then \\\" in the unit). */
         if (ct->health)
-                size += strv_max_size(ct->health->cmd) + WORD_MAX_SIZE(strlen(strempty(ct->health->shell)));
+                size += 2 * strv_max_size(ct->health->cmd) + WORD_MAX_SIZE(strlen(strempty(ct->health->shell)));
         if (size > COMMAND_LINE_MAX)
-                diag_add(c->d, &n->pos, "container '%s' would render a podman command line of up to %zu bytes (command, environment, labels, volumes, health check), expected at most %d: systemd reads unit lines of up to 1 MiB",
+                diag_add(c->d, &n->pos, "container '%s' would render a podman command line of up to %zu bytes (command, entry point, environment, labels, volumes, health check), expected at most %d: systemd reads unit lines of up to 1 MiB",
                          ct->name, size, COMMAND_LINE_MAX);
 }
 

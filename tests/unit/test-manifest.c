@@ -527,12 +527,27 @@ TEST(test_command_line_bound) {
                         app_free(a);
                 } else {
                         ASSERT_ERR(to_app("app", text, &a, &d), EINVAL);
-                        ASSERT_DIAG1(&d, "/etc/berth/apps/x.yaml:2:3: container 'web' would render a podman command line of up to 961466 bytes (command, environment, labels, volumes, health check), expected at most 786432: systemd reads unit lines of up to 1 MiB");
+                        ASSERT_DIAG1(&d, "/etc/berth/apps/x.yaml:2:3: container 'web' would render a podman command line of up to 961466 bytes (command, entry point, environment, labels, volumes, health check), expected at most 786432: systemd reads unit lines of up to 1 MiB");
                         diag_clear(&d);
                 }
                 free(text);
                 text = NULL;
         }
+        /* A health command goes as a JSON array, where a '"' takes 4 bytes in
+         * the unit: 30 words of 8,000 of them would make 960 KB. */
+        memset(word, '"', 8000);
+        f = open_memstream(&text, &len);
+        ASSERT(f);
+        fputs("containers:\n  web:\n    image: x\n    health:\n      cmd: [\"sh\"", f);
+        for (int i = 0; i < 30; i++)
+                fprintf(f, ", '%s'", word);
+        fputs("]\n", f);
+        ASSERT(fclose(f) == 0);
+        ASSERT_ERR(to_app("app", text, &a, &d), EINVAL);
+        ASSERT_EQ(d.n, 1);
+        ASSERT(startswith(d.items[0].message, "container 'web' would render a podman command line of up to 961"));
+        diag_clear(&d);
+        free(text);
         free(word);
 }
 
