@@ -49,49 +49,57 @@ static const char *const shorthands[] = {
         "quarterly", "semiannually", "semi-annually", "biannually", NULL,
 };
 
-/* Digits at *p (at most 9), and with fraction a '.' and digits after them;
- * *ret is the whole part, *had_fraction whether there was one. */
-static bool number(const char **p, const char *end, bool fraction, unsigned *ret, size_t *ret_digits, bool *had_fraction) {
+/* Digits at *p (at most 9), and for a field with fractions a '.' and digits
+ * after them. *ret is the value in the field's unit: for seconds, in
+ * microseconds, rounded at the seventh decimal as systemd rounds; *ret_whole
+ * the digits before the point. */
+static bool number(const char **p, const char *end, bool fraction, uint64_t *ret, unsigned *ret_whole,
+                   size_t *ret_digits, bool *had_fraction) {
         const char *s = *p;
-        unsigned v = 0;
+        uint64_t v = 0, usec = 0;
         size_t n = 0;
 
         while (s < end && *s >= '0' && *s <= '9' && n < 9) {
-                v = v * 10 + (unsigned) (*s++ - '0');
+                v = v * 10 + (uint64_t) (*s++ - '0');
                 n++;
         }
         if (n == 0 || (s < end && *s >= '0' && *s <= '9'))
                 return false;
         *had_fraction = false;
         if (fraction && s + 1 < end && s[0] == '.' && s[1] >= '0' && s[1] <= '9') {
-                for (s++; s < end && *s >= '0' && *s <= '9'; s++)
-                        ;
+                unsigned k = 0;
+                for (s++; s < end && *s >= '0' && *s <= '9'; s++, k++)
+                        if (k < 6)
+                                usec = usec * 10 + (uint64_t) (*s - '0');
+                        else if (k == 6 && *s >= '5')
+                                usec++; /* may carry into the next second */
+                for (; k < 6; k++)
+                        usec *= 10;
                 *had_fraction = true;
         }
         *p = s;
-        *ret = v;
+        *ret = fraction ? v * 1000000 + usec : v;
+        *ret_whole = (unsigned) v;
         if (ret_digits)
                 *ret_digits = n;
         return true;
 }
 
-static bool memchr_nonzero_digit(const char *s, const char *end) {
-        for (; s < end; s++)
-                if (*s >= '1' && *s <= '9')
-                        return true;
-        return false;
+/* f's upper bound in its unit. */
+static uint64_t field_max(const Field *f) {
+        return f->fraction ? (uint64_t) f->max * 1000000 + 999999 : f->max;
 }
 
-/* A value of f at *p, within f's bounds; *ret for comparing a range's ends. */
-static bool value(const char **p, const char *end, const Field *f, unsigned *ret, bool *had_fraction) {
+/* A value of f at *p, within f's bounds. */
+static bool value(const char **p, const char *end, const Field *f, uint64_t *ret, unsigned *ret_whole, bool *had_fraction) {
         size_t digits;
-        unsigned v;
+        uint64_t v;
 
-        if (!number(p, end, f->fraction, &v, &digits, had_fraction))
+        if (!number(p, end, f->fraction, &v, ret_whole, &digits, had_fraction))
                 return false;
         if (f->year && digits <= 2)
                 v += v < 70 ? 2000 : 1900;
-        if (v < f->min || v > f->max)
+        if (v < (f->fraction ? (uint64_t) f->min * 1000000 : f->min) || v > field_max(f))
                 return false;
         *ret = v;
         return true;
@@ -100,27 +108,26 @@ static bool value(const char **p, const char *end, const Field *f, unsigned *ret
 /* N, A..B, N/R or A..B/R (R > 0; N + R within the field, as systemd wants, or
  * counting down N - R at least 1), between s and end. */
 static bool item_valid(const char *s, const char *end, const Field *f) {
-        unsigned a, b, r;
+        uint64_t a, b, r;
+        unsigned a_whole, b_whole, r_whole;
         bool frac, range = false;
 
-        if (!value(&s, end, f, &a, &frac))
+        if (!value(&s, end, f, &a, &a_whole, &frac))
                 return false;
         if (end - s >= 2 && s[0] == '.' && s[1] == '.') {
                 range = true;
                 s += 2;
-                /* systemd takes a fraction at a range's end, not at its start. */
-                /* systemd takes A..A, except for seconds. */
-                if (frac || !value(&s, end, f, &b, &frac) || b < a || (f->fraction && b == a))
+                /* systemd takes a fraction at a range's end, not at its start,
+                 * and A..A, except for seconds. */
+                if (frac || !value(&s, end, f, &b, &b_whole, &frac) || b < a || (f->fraction && b_whole == a_whole))
                         return false;
         }
         if (s < end && *s == '/') {
-                const char *t = ++s;
-                if (!number(&s, end, f->fraction, &r, NULL, &frac))
+                s++;
+                /* A repetition of 0 (or 0.0000001) repeats nothing. */
+                if (!number(&s, end, f->fraction, &r, &r_whole, NULL, &frac) || r == 0)
                         return false;
-                /* A repetition of 0 (or 0.000) repeats nothing. */
-                if (r == 0 && !memchr_nonzero_digit(t, s))
-                        return false;
-                if (!range && (f->countdown ? r >= a : a + r > f->max))
+                if (!range && (f->countdown ? r >= a : a + r > field_max(f)))
                         return false;
         }
         return s == end;

@@ -143,7 +143,18 @@ Mon 2024-01-01
 -1:00
 1,:00
 1:00,
-03:00:00 +0100""".split("\n")
+03:00:00 +0100
+*:*:59.9999995
+*:*:59.9999994
+03:00:59.9999999
+*:*:1..59.9999999
+*:*:0/0.0000004
+*:*:0/0.0000005
+*:*:59.5/0.6
+*:*:59.4/0.5
+*:*:58.7/1.5
+*:*:0/59.9999999
+*:*:0/59.999999""".split("\n")
 
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "monday", "FRIDAY", "Funday", "Mo", ""]
 # Zones of Debian's tzdata in both 12 and 13 (13 moved the legacy ones, such as
@@ -154,7 +165,8 @@ TZ = ["UTC", "Europe/Berlin", "America/New_York", "Etc/GMT-3", "Mars/Base", "utc
 def num(lo, hi, rnd, frac=False):
     v = str(rnd.randint(lo, hi))
     if frac and rnd.random() < 0.2:
-        v += "." + str(rnd.randint(0, 999))
+        # Also at systemd's precision: six decimals kept, rounded at the seventh.
+        v += "." + rnd.choice([str(rnd.randint(0, 999)), "9999995", "9999994", "0000004", "0000005", "999999"])
     return v
 
 

@@ -11,7 +11,7 @@ static const char *const accepted[] = {
         "*-*-* 03:00:00.5/2", "*-*", "01-01", "16-01-01", "0-01-01", "70..99-01-01", "2199-12-31 23:59:59",
         "2020/2-01-01", "*-*-1..31/40 0:0", "*-*-2/29", "*:15/44", "*~3", "*-*~3", "*-02~03", "2024-02~1",
         "*~28", "*~3/2", "*~4..7/3", "@0", "@7258118399", "*-*-* 0:0 Etc/GMT+5", "*-*-* 0:0 utc",
-        "Mon  *-*-*  00:00", NULL,
+        "Mon  *-*-*  00:00", "*:*:59.9999994", "*:*:0/0.0000005", "*:*:59.4/0.5", "*:*:0/59.999999", NULL,
 };
 
 static const char *const refused[][2] = {
@@ -30,6 +30,10 @@ static const char *const refused[][2] = {
         { "*-*-* 00:00 UTC UTC", "number of words" }, { "*-*-* 0:0 Mars/Olympus", "number of words" },
         { "*-*-* 0:0 asia/kolkata", "number of words" }, { "@", "timestamp" }, { "@1.5", "timestamp" },
         { "@7258118400", "timestamp" },
+        /* Seconds keep six decimals, rounded at the seventh. */
+        { "*:*:59.9999995", "time" }, { "03:00:59.9999999", "time" }, { "*:*:1..59.9999999", "time" },
+        { "*:*:0/0.0000004", "time" }, { "*:*:59.5/0.6", "time" }, { "*:*:58.7/1.5", "time" },
+        { "*:*:0/59.9999999", "time" },
         /* systemd takes these; they are refused on purpose (see calendar.c). */
         { "Mon,", "expression" }, { "Mon, 01:00", "weekdays" }, { "*:*:1.5..3", "time" }, { "19..24/4:00", "time" },
         { "*~1,2", "date" },
