@@ -214,6 +214,10 @@ static int key_index_add(KeyIndex *ki, const Node *map, const Node *key, const N
 
 static int load_node(Loader *l, yaml_event_t *ev, Node **ret);
 
+/* The value of the node that stands for a refused alias: told apart by its
+ * address, so that an alias used as a key is no key (and no duplicate). */
+static char alias_placeholder[] = "";
+
 /* Refuses what a manifest never needs and what makes YAML dangerous or
  * ambiguous. Each refusal is reported and loading goes on, so that all of them
  * are (the document is dropped at the end); only the limits stop it. */
@@ -288,7 +292,9 @@ static int load_collection(Loader *l, yaml_event_t *start, Node *n) {
                         const Node *first = NULL;
                         bool keep = false;
 
-                        if (key->type != NODE_SCALAR)
+                        if (key->type == NODE_SCALAR && key->value == alias_placeholder)
+                                ; /* the alias is reported already */
+                        else if (key->type != NODE_SCALAR)
                                 diag_add(l->diag, &key->pos, "mapping key is %s, expected a plain name", node_type_name(key));
                         else if (strlen(key->value) != key->value_len)
                                 diag_add(l->diag, &key->pos, "mapping key contains a NUL byte, expected a plain name");
@@ -332,9 +338,9 @@ static int load_node(Loader *l, yaml_event_t *ev, Node **ret) {
         *n = (Node) { .pos = { .file = l->file, .line = ev->start_mark.line + 1, .column = ev->start_mark.column + 1 } };
 
         switch (ev->type) {
-        case YAML_ALIAS_EVENT: /* refused: an empty scalar holds its place */
+        case YAML_ALIAS_EVENT: /* refused: a scalar of its own holds its place */
                 n->type = NODE_SCALAR;
-                n->value = (char *) "";
+                n->value = alias_placeholder;
                 break;
         case YAML_SCALAR_EVENT:
                 n->type = NODE_SCALAR;

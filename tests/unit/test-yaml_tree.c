@@ -168,6 +168,11 @@ TEST(test_duplicate_keys) {
                            "m.yaml:3:11: YAML tag '!t' is not supported, remove it\n"
                            "m.yaml:4:1: mapping key is a list, expected a plain name\n"
                            "m.yaml:5:4: YAML alias '*n' is not supported, write the value out\n");
+        /* An alias as a key is the alias's problem only: no duplicate of
+         * another alias key, nor of a real empty key. */
+        ASSERT_REFUSED_ALL("x: &a k\n*a : 1\n*a : 2\n\"\": 3\n",
+                           "m.yaml:1:4: YAML anchor '&a' is not supported, write the value out\n"
+                           "m.yaml:2:1: YAML alias '*a' is not supported, write the value out\n");
         /* Equal keys in different mappings are fine. */
         yaml_doc_free(load_ok("a: {k: 1}\nb: {k: 2}\n"));
 }
