@@ -58,6 +58,7 @@ bool cli_confirm(const char *verb, const char *consequence, const char *prompt) 
 
 int cli_resolve_source(const char *arg, AppSource *ret) {
         _cleanup_strv_free_ char **dirs = NULL;
+        Diagnostics diag = {};
         int r;
 
         if (strchr(arg, '/') || endswith(arg, ".yaml")) {
@@ -73,7 +74,9 @@ int cli_resolve_source(const char *arg, AppSource *ret) {
         r = app_search_dirs(arg_cli.user ? SCOPE_USER : SCOPE_SYSTEM, &dirs);
         if (r < 0)
                 return log_errno(LOG_ERR_LEVEL, r, "Failed to determine the manifest search path");
-        r = app_source_find(dirs, arg, ret);
+        r = app_source_find(dirs, arg, ret, &diag);
+        diag_print(&diag, stderr);
+        diag_clear(&diag);
         if (r == -ENOENT) {
                 _cleanup_free_ char *list = strv_join(dirs, ", ");
                 log_error("No app '%s': no %s.yaml in %s", arg, arg, strempty(list));

@@ -251,11 +251,13 @@ static int find_source(char *const *dirs, const DirListing *listings, const char
                 }
                 if (!(p = strjoin(dirs[i], "/", name)))
                         return -ENOMEM;
-                if (type != DT_REG && access(p, F_OK) < 0 && !path_is_mask(p)) {
+                if (type != DT_REG && access(p, F_OK) < 0) {
                         bool loop = errno == ELOOP;
                         struct stat st;
+                        if (path_is_mask(p))
+                                return source_fill(dirs, listings, id, p, type, ret);
                         /* (Unless it is gone since the directory was read.) */
-                        if (listings && diag && lstat(p, &st) == 0 && S_ISLNK(st.st_mode))
+                        if (diag && lstat(p, &st) == 0 && S_ISLNK(st.st_mode))
                                 diag_add_file(diag, p, "is a symlink that leads %s, expected a manifest or a symlink to /dev/null (a mask); file ignored",
                                               loop ? "round in a loop" : "to no file");
                         continue;
@@ -265,8 +267,8 @@ static int find_source(char *const *dirs, const DirListing *listings, const char
         return -ENOENT;
 }
 
-int app_source_find(char *const *dirs, const char *id, AppSource *ret) {
-        return find_source(dirs, NULL, id, ret, NULL);
+int app_source_find(char *const *dirs, const char *id, AppSource *ret, Diagnostics *diag) {
+        return find_source(dirs, NULL, id, ret, diag);
 }
 
 int app_source_uninstall(char *const *dirs, const char *id, char **ret_removed, char **ret_mask) {

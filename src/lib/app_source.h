@@ -33,8 +33,9 @@ bool app_id_valid(const char *id);
  * app id are reported in diag (one error each, naming the file) and skipped. */
 int app_sources_enumerate(char *const *dirs, AppSource **ret, size_t *ret_n, Diagnostics *diag);
 
-/* One app by id; -ENOENT when no directory has it. */
-int app_source_find(char *const *dirs, const char *id, AppSource *ret);
+/* One app by id; -ENOENT when no directory has it. A symlink of that name that
+ * leads nowhere is said in diag (optional) and passed over. */
+int app_source_find(char *const *dirs, const char *id, AppSource *ret, Diagnostics *diag);
 
 /* A manifest named directly (berth validate/render FILE): its drop-ins are those
  * next to it. The id is the file name without ".yaml". */

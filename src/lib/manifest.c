@@ -330,7 +330,7 @@ int manifest_load_by_id(BerthScope scope, const char *id, const BerthConf *conf,
         r = app_search_dirs(scope, &dirs);
         if (r < 0)
                 return r;
-        r = app_source_find(dirs, id, &src);
+        r = app_source_find(dirs, id, &src, diag);
         if (r < 0)
                 return r;
         if (src.masked) {

@@ -262,14 +262,14 @@ TEST(test_find_and_load) {
         YamlDoc *doc = NULL;
         Diagnostics d = {};
 
-        ASSERT_ERR(app_source_find(dirs, "nothing", &s), ENOENT);
-        ASSERT_OK(app_source_find(dirs, "cache", &s));
+        ASSERT_ERR(app_source_find(dirs, "nothing", &s, NULL), ENOENT);
+        ASSERT_OK(app_source_find(dirs, "cache", &s, NULL));
         ASSERT(s.masked);
         ASSERT_ERR(app_source_load(&s, &doc, &d), ERFKILL);
         app_source_done(&s);
 
         /* Drop-ins merge in order: later ones override earlier ones. */
-        ASSERT_OK(app_source_find(dirs, "web", &s));
+        ASSERT_OK(app_source_find(dirs, "web", &s, NULL));
         ASSERT_OK(app_source_load(&s, &doc, &d));
         ASSERT_EQ(d.n, 0);
         ASSERT_STREQ(node_get(doc->root, "name")->value, "a");           /* 05-z, then 10-a */
@@ -286,7 +286,7 @@ TEST(test_find_and_load) {
         {
                 char *d1 = dir_path("d1");
                 test_write(d1, "web.yaml.d/99-bad.yaml", "name: [\n");
-                ASSERT_OK(app_source_find(dirs, "web", &s));
+                ASSERT_OK(app_source_find(dirs, "web", &s, NULL));
                 ASSERT_ERR(app_source_load(&s, &doc, &d), EINVAL);
                 ASSERT_EQ(d.n, 1);
                 assert_path(d.items[0].file, "d1", "web.yaml.d/99-bad.yaml");
@@ -301,7 +301,7 @@ TEST(test_find_and_load) {
                         free(bad);
                 }
                 test_write(d1, "web.yaml.d/99-dir.yaml/x", "");
-                ASSERT_OK(app_source_find(dirs, "web", &s));
+                ASSERT_OK(app_source_find(dirs, "web", &s, NULL));
                 ASSERT_ERR(app_source_load(&s, &doc, &d), EINVAL);
                 ASSERT_EQ(d.n, 1);
                 assert_path(d.items[0].file, "d1", "web.yaml.d/99-dir.yaml");
