@@ -8,6 +8,11 @@
  * odd forms systemd also takes are refused (a trailing comma after weekdays,
  * timezone abbreviations that are not zoneinfo files).
  *
+ * Why a parser of our own: the generator may not run systemd-analyze (no
+ * processes), and libsystemd does not export its calendar parser. Being a
+ * second reading of systemd's grammar, it can drift from it: check-calendar
+ * is what holds it to systemd, on both versions berth supports.
+ *
  *   [WEEKDAYS] [[YEAR-]MONTH-DAY | [YEAR-]MONTH~DAY] [HOUR:MINUTE[:SECOND]] [TIMEZONE]
  *
  * or a shorthand (daily, weekly, ...) or @SECONDS since the epoch. */

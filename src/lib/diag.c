@@ -124,10 +124,11 @@ char *diag_format(const Diagnostic *x) {
 char *diag_trailer(const Diagnostics *d) {
         char *s = NULL;
 
-        if (d->oom)
-                return strdup("(further problems were not recorded: out of memory)");
-        if (d->dropped > 0 && asprintf(&s, "(%zu further problems were not recorded: at most %d are kept)", d->dropped, DIAG_MAX) < 0)
+        if (d->dropped > 0 && asprintf(&s, "(%zu further problem%s not recorded: at most %d are kept%s)", d->dropped,
+                                       d->dropped == 1 ? " was" : "s were", DIAG_MAX, d->oom ? ", and memory ran out" : "") < 0)
                 return NULL;
+        if (!s && d->oom)
+                return strdup("(further problems were not recorded: out of memory)");
         return s;
 }
 

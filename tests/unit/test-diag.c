@@ -49,9 +49,36 @@ TEST(test_move) {
         assert_text(&a, "a.yaml: first\nb.yaml: second\\x1b\n");
 }
 
+TEST(test_limit) {
+        Diagnostics d = {};
+        char *t;
+
+        for (int i = 0; i < DIAG_MAX + 1; i++)
+                diag_add_file(&d, "a.yaml", "problem %d", i);
+        ASSERT_EQ(d.n, DIAG_MAX);
+        ASSERT_EQ(d.dropped, 1);
+        t = diag_trailer(&d);
+        ASSERT_STREQ(t, "(1 further problem was not recorded: at most 200 are kept)");
+        free(t);
+        diag_add_file(&d, "a.yaml", "one more");
+        d.oom = true;
+        t = diag_trailer(&d);
+        ASSERT_STREQ(t, "(2 further problems were not recorded: at most 200 are kept, and memory ran out)");
+        free(t);
+        diag_clear(&d);
+        d.oom = true;
+        t = diag_trailer(&d);
+        ASSERT_STREQ(t, "(further problems were not recorded: out of memory)");
+        free(t);
+        diag_clear(&d);
+        t = diag_trailer(&d);
+        ASSERT(!t);
+}
+
 int main(void) {
         RUN(test_format);
         RUN(test_controls_escaped);
         RUN(test_move);
+        RUN(test_limit);
         TEST_DONE();
 }
