@@ -570,6 +570,27 @@ TEST(test_names) {
         ASSERT(!container_name_reserved("web"));
 }
 
+/* With the drop-in 30-bad.yaml of text next to the manifest p in dir, loading
+ * fails with one problem, at line:column of the drop-in, reading message
+ * (unless NULL). */
+static void assert_dropin_refused(const char *dir, const char *p, AppSource *src, const char *text,
+                                  unsigned line, unsigned column, const char *message) {
+        Diagnostics d = {};
+        App *a = NULL;
+
+        test_write(dir, "web.yaml.d/30-bad.yaml", text);
+        app_source_done(src);
+        ASSERT_OK(app_source_from_file(p, src));
+        ASSERT_ERR(manifest_load(src, NULL, &a, &d), EINVAL);
+        ASSERT_EQ(d.n, 1);
+        ASSERT(endswith(d.items[0].file, "/web.yaml.d/30-bad.yaml"));
+        ASSERT_EQ(d.items[0].line, line);
+        ASSERT_EQ(d.items[0].column, column);
+        if (message)
+                ASSERT_STREQ(d.items[0].message, message);
+        diag_clear(&d);
+}
+
 TEST(test_load_with_dropins) {
         char *dir = test_tmpdir(), *p = NULL;
         AppSource src = {};
@@ -592,36 +613,12 @@ TEST(test_load_with_dropins) {
         a = NULL;
 
         /* An error in a drop-in names the drop-in. */
-        test_write(dir, "web.yaml.d/30-bad.yaml", "containers:\n  web:\n    restart: never\n");
-        app_source_done(&src);
-        ASSERT_OK(app_source_from_file(p, &src));
-        ASSERT_ERR(manifest_load(&src, NULL, &a, &d), EINVAL);
-        ASSERT_EQ(d.n, 1);
-        ASSERT(endswith(d.items[0].file, "/web.yaml.d/30-bad.yaml"));
-        ASSERT_EQ(d.items[0].line, 3);
-        ASSERT_EQ(d.items[0].column, 14);
-        diag_clear(&d);
-
+        assert_dropin_refused(dir, p, &src, "containers:\n  web:\n    restart: never\n", 3, 14, NULL);
         /* A required key a drop-in removes is reported where the drop-in removes it. */
-        test_write(dir, "web.yaml.d/30-bad.yaml", "containers:\n  web:\n    image: ~\n");
-        app_source_done(&src);
-        ASSERT_OK(app_source_from_file(p, &src));
-        ASSERT_ERR(manifest_load(&src, NULL, &a, &d), EINVAL);
-        ASSERT_EQ(d.n, 1);
-        ASSERT(endswith(d.items[0].file, "/web.yaml.d/30-bad.yaml"));
-        ASSERT_EQ(d.items[0].line, 3);
-        ASSERT_EQ(d.items[0].column, 5);
-        ASSERT_STREQ(d.items[0].message, "container 'web' has neither 'image' nor 'build': this drop-in removes its 'image' (a null), expected exactly one");
-        diag_clear(&d);
-        test_write(dir, "web.yaml.d/30-bad.yaml", "containers: ~\n");
-        app_source_done(&src);
-        ASSERT_OK(app_source_from_file(p, &src));
-        ASSERT_ERR(manifest_load(&src, NULL, &a, &d), EINVAL);
-        ASSERT_EQ(d.n, 1);
-        ASSERT(endswith(d.items[0].file, "/web.yaml.d/30-bad.yaml"));
-        ASSERT_EQ(d.items[0].line, 1);
-        ASSERT_STREQ(d.items[0].message, "manifest has no 'containers': this drop-in removes them (a null), expected a mapping of container names to their settings");
-        diag_clear(&d);
+        assert_dropin_refused(dir, p, &src, "containers:\n  web:\n    image: ~\n", 3, 5,
+                              "container 'web' has neither 'image' nor 'build': this drop-in removes its 'image' (a null), expected exactly one");
+        assert_dropin_refused(dir, p, &src, "containers: ~\n", 1, 1,
+                              "manifest has no 'containers': this drop-in removes them (a null), expected a mapping of container names to their settings");
         app_source_done(&src);
         free(p);
         test_tmpdir_done(dir);
