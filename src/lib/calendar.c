@@ -57,7 +57,7 @@ static const char *const shorthands[] = {
 /* Digits at *p (at most 9), and for a field with fractions a '.' and digits
  * after them. *ret is the value in the field's unit: for seconds, in
  * microseconds, rounded at the seventh decimal as systemd rounds; *ret_whole
- * the digits before the point. */
+ * (optional) the digits before the point. */
 static bool number(const char **p, const char *end, bool fraction, uint64_t *ret, unsigned *ret_whole,
                    size_t *ret_digits, bool *had_fraction) {
         const char *s = *p;
@@ -84,7 +84,8 @@ static bool number(const char **p, const char *end, bool fraction, uint64_t *ret
         }
         *p = s;
         *ret = fraction ? v * 1000000 + usec : v;
-        *ret_whole = (unsigned) v;
+        if (ret_whole)
+                *ret_whole = (unsigned) v;
         if (ret_digits)
                 *ret_digits = n;
         return true;
@@ -114,7 +115,7 @@ static bool value(const char **p, const char *end, const Field *f, uint64_t *ret
  * counting down N - R at least 1), between s and end. */
 static bool item_valid(const char *s, const char *end, const Field *f) {
         uint64_t a, b, r;
-        unsigned a_whole, b_whole, r_whole;
+        unsigned a_whole, b_whole;
         bool frac, range = false;
 
         if (!value(&s, end, f, &a, &a_whole, &frac))
@@ -130,7 +131,7 @@ static bool item_valid(const char *s, const char *end, const Field *f) {
         if (s < end && *s == '/') {
                 s++;
                 /* A repetition of 0 (or 0.0000001) repeats nothing. */
-                if (!number(&s, end, f->fraction, &r, &r_whole, NULL, &frac) || r == 0)
+                if (!number(&s, end, f->fraction, &r, NULL, NULL, &frac) || r == 0)
                         return false;
                 if (!range && (f->countdown ? r >= a : a + r > field_max(f)))
                         return false;
@@ -224,7 +225,7 @@ static bool timezone_valid(const char *tz) {
 
         if (strcasecmp(tz, "UTC") == 0)
                 return true;
-        if (strlen(tz) > 255 || tz[0] == '/' || tz[strspn(tz, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/_+-")] ||
+        if (strlen(tz) > 255 || tz[0] == '/' || tz[strspn(tz, ALPHANUMERICAL "/_+-")] ||
             strstr(tz, "//") || endswith(tz, "/"))
                 return false;
         snprintf(path, sizeof(path), ZONEINFO "%s", tz);
@@ -240,7 +241,7 @@ const char *calendar_check(const char *s) {
 
         if (!*s || strlen(s) > CALENDAR_MAX)
                 return "length";
-        if (s[strspn(s, " ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789*,.:/~@_+-")])
+        if (s[strspn(s, " " ALPHANUMERICAL "*,.:/~@_+-")])
                 return "characters";
         if (s[0] == ' ' || endswith(s, " "))
                 return "spaces";
@@ -254,9 +255,8 @@ const char *calendar_check(const char *s) {
                         *p++ = 0;
         }
         if (n == 1 && w[0][0] == '@') {
-                unsigned long long t = 0;
                 const char *p = w[0] + 1;
-                if (!*p || p[strspn(p, "0123456789")] || strlen(p) > 10 || (t = strtoull(p, NULL, 10)) > MAX_EPOCH)
+                if (!*p || p[strspn(p, DIGITS)] || strlen(p) > 10 || strtoull(p, NULL, 10) > MAX_EPOCH)
                         return "timestamp";
                 return NULL;
         }

@@ -23,6 +23,11 @@
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
+/* Character sets for strspn() and the like. */
+#define DIGITS "0123456789"
+#define LOWERCASE_LETTERS "abcdefghijklmnopqrstuvwxyz"
+#define UPPERCASE_LETTERS "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+#define ALPHANUMERICAL UPPERCASE_LETTERS LOWERCASE_LETTERS DIGITS
 #define CMP(a, b) ((a) < (b) ? -1 : (a) > (b) ? 1 : 0) /* for qsort() comparators */
 
 #define TAKE_PTR(p)                      \

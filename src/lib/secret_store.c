@@ -8,11 +8,11 @@
 static const char *charset_chars(SecretCharset c) {
         switch (c) {
         case CHARSET_ALNUM:
-                return "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+                return ALPHANUMERICAL;
         case CHARSET_HEX:
                 return "0123456789abcdef";
         case CHARSET_BASE64URL:
-                return "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+                return ALPHANUMERICAL "-_";
         case CHARSET_ASCII:
                 /* printable ASCII without space, quotes, backslash and backtick */
                 return "!#$%&()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_abcdefghijklmnopqrstuvwxyz{|}~";
