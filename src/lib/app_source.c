@@ -254,13 +254,13 @@ static int find_source(char *const *dirs, const DirListing *listings, const char
                 if (type != DT_REG && access(p, F_OK) < 0) {
                         bool loop = errno == ELOOP;
                         struct stat st;
-                        if (path_is_mask(p))
-                                return source_fill(dirs, listings, id, p, type, ret);
-                        /* (Unless it is gone since the directory was read.) */
-                        if (diag && lstat(p, &st) == 0 && S_ISLNK(st.st_mode))
-                                diag_add_file(diag, p, "is a symlink that leads %s, expected a manifest or a symlink to /dev/null (a mask); file ignored",
-                                              loop ? "round in a loop" : "to no file");
-                        continue;
+                        if (!path_is_mask(p)) {
+                                /* (Unless it is gone since the directory was read.) */
+                                if (diag && lstat(p, &st) == 0 && S_ISLNK(st.st_mode))
+                                        diag_add_file(diag, p, "is a symlink that leads %s, expected a manifest or a symlink to /dev/null (a mask); file ignored",
+                                                      loop ? "round in a loop" : "to no file");
+                                continue;
+                        }
                 }
                 return source_fill(dirs, listings, id, p, type, ret);
         }

@@ -32,22 +32,24 @@ static char *escape_controls(char *s) {
         if (extra == 0)
                 return s;
         r = q = malloc(strlen(s) + extra + 1);
-        if (r)
-                for (p = (const unsigned char *) s; *p;) {
-                        size_t k = control_len(p);
-                        if (k == 0)
-                                *q++ = (char) *p++;
-                        else if (k == 2) {
-                                q += sprintf(q, "\\u%04x", p[1]);
-                                p += 2;
-                        } else {
-                                const char *e = *p == '\n' ? "\\n" : *p == '\t' ? "\\t" : *p == '\r' ? "\\r" : NULL;
-                                q = e ? stpcpy(q, e) : q + sprintf(q, "\\x%02x", *p);
-                                p++;
-                        }
+        if (!r) {
+                free(s);
+                return NULL;
+        }
+        for (p = (const unsigned char *) s; *p;) {
+                size_t k = control_len(p);
+                if (k == 0)
+                        *q++ = (char) *p++;
+                else if (k == 2) {
+                        q += sprintf(q, "\\u%04x", p[1]);
+                        p += 2;
+                } else {
+                        const char *e = *p == '\n' ? "\\n" : *p == '\t' ? "\\t" : *p == '\r' ? "\\r" : NULL;
+                        q = e ? stpcpy(q, e) : q + sprintf(q, "\\x%02x", *p);
+                        p++;
                 }
-        if (r)
-                *q = 0;
+        }
+        *q = 0;
         free(s);
         return r;
 }

@@ -6,50 +6,45 @@
 #include "fs_util.h"
 #include "macro.h"
 
-int mkdir_p(const char *path, mode_t mode) {
+/* Makes each directory of path from its byte from on, existing ones accepted;
+ * with no_symlinks, each must be a directory itself, not a symlink to one. */
+static int mkdir_components(const char *path, size_t from, mode_t mode, bool no_symlinks) {
         _cleanup_free_ char *p = strdup(path);
-
-        if (!p)
-                return -ENOMEM;
-        for (char *s = p + 1; *s; s++) {
-                if (*s != '/')
-                        continue;
-                *s = 0;
-                if (mkdir(p, mode) < 0 && errno != EEXIST)
-                        return -errno;
-                *s = '/';
-        }
-        if (mkdir(p, mode) < 0 && errno != EEXIST)
-                return -errno;
-        return 0;
-}
-
-int mkdir_p_below(const char *base, const char *path, mode_t mode) {
-        _cleanup_free_ char *p = strdup(path);
-        size_t k = strlen(base);
         struct stat st;
 
         if (!p)
                 return -ENOMEM;
-        if (strncmp(path, base, k) != 0 || path[k] != '/')
-                return -EINVAL;
-        for (char *s = p + k + 1;; s++) {
-                if (*s != '/' && *s != 0)
-                        continue;
+        for (char *s = p + from;; s++) {
                 char c = *s;
+                if (c != '/' && c != 0)
+                        continue;
                 *s = 0;
                 if (mkdir(p, mode) < 0 && errno != EEXIST)
                         return -errno;
-                if (lstat(p, &st) < 0)
-                        return -errno;
-                if (S_ISLNK(st.st_mode))
-                        return -ELOOP;
-                if (!S_ISDIR(st.st_mode))
-                        return -ENOTDIR;
+                if (no_symlinks) {
+                        if (lstat(p, &st) < 0)
+                                return -errno;
+                        if (S_ISLNK(st.st_mode))
+                                return -ELOOP;
+                        if (!S_ISDIR(st.st_mode))
+                                return -ENOTDIR;
+                }
                 if (c == 0)
                         return 0;
                 *s = '/';
         }
+}
+
+int mkdir_p(const char *path, mode_t mode) {
+        return mkdir_components(path, 1, mode, false);
+}
+
+int mkdir_p_below(const char *base, const char *path, mode_t mode) {
+        size_t k = strlen(base);
+
+        if (strncmp(path, base, k) != 0 || path[k] != '/')
+                return -EINVAL;
+        return mkdir_components(path, k + 1, mode, true);
 }
 
 int dir_ensure(const char *path, uid_t uid, gid_t gid, mode_t mode) {

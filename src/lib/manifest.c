@@ -233,9 +233,10 @@ int manifest_to_app(const YamlDoc *doc, const char *id, const char *source_path,
 
         if ((n = node_get(root, "schema"))) {
                 uint64_t v;
-                if (n->type == NODE_SCALAR && !n->plain && parse_uint(n->value, 1, 1, &v) >= 0)
+                bool one = n->type == NODE_SCALAR && parse_uint(n->value, 1, 1, &v) >= 0;
+                if (one && !n->plain)
                         diag_add(&local, &n->pos, "schema is the string '%s', expected the number 1, without quotes", n->value);
-                else if (n->type != NODE_SCALAR || !n->plain || parse_uint(n->value, 1, 1, &v) < 0)
+                else if (!one)
                         diag_add(&local, &n->pos, "schema is '%s', expected 1 (the only schema this berth knows)",
                                  n->type == NODE_SCALAR ? n->value : node_type_name(n));
         }

@@ -174,10 +174,14 @@ void manifest_check_port_clashes(ManifestCtx *c) {
                         if (kind == ADDR_ANY)
                                 for (int t = 0; t < _ADDR_MAX; t++)
                                         e = MIN(e, first[t]);
-                        else if (kind == ADDR_V4_ALL || kind == ADDR_V4)
-                                e = MIN(e, kind == ADDR_V4 ? MIN(first[ADDR_V4_ALL], refs[run].order) : MIN(first[ADDR_V4_ALL], first[ADDR_V4]));
-                        else
-                                e = MIN(e, kind == ADDR_V6 ? MIN(first[ADDR_V6_ALL], refs[run].order) : MIN(first[ADDR_V6_ALL], first[ADDR_V6]));
+                        else {
+                                /* Its family's wildcard; and a wildcard meets every address
+                                 * of the family, one address only itself. */
+                                int all = kind == ADDR_V4 || kind == ADDR_V4_ALL ? ADDR_V4_ALL : ADDR_V6_ALL;
+                                int one = all == ADDR_V4_ALL ? ADDR_V4 : ADDR_V6;
+                                e = MIN(e, first[all]);
+                                e = MIN(e, kind == all ? first[one] : refs[run].order);
+                        }
                         if (e < o)
                                 clash[o] = owner[e] + 1;
                 }

@@ -30,7 +30,7 @@ static const char *const capabilities[] = {
 
 /* A run of [a-z0-9] (or [a-zA-Z0-9] with upper), then more runs joined by
  * '.', '_', "__" or dashes: a path component of an image name. Returns the end,
- * or NULL. */
+ * or NULL (a separator is always followed by a run). */
 static const char *name_component_end(const char *p, bool upper) {
         for (;;) {
                 const char *q = p;
@@ -65,16 +65,16 @@ static bool image_ref_valid(const char *s) {
                       (slash - s == 9 && strncmp(s, "localhost", 9) == 0))) {
                 const char *colon = memchr(s, ':', (size_t) (slash - s));
                 for (const char *e = colon ?: slash; p < e;) {
-                        if (!(q = name_component_end(p, true)) || q > e || q[-1] == '.' || q[-1] == '-' || q[-1] == '_')
+                        if (!(q = name_component_end(p, true)) || q > e)
                                 return false;
                         p = q;
                 }
-                if (colon && (colon + 1 == slash || strspn(colon + 1, "0123456789") != (size_t) (slash - colon - 1)))
+                if (colon && (colon + 1 == slash || strspn(colon + 1, DIGITS) != (size_t) (slash - colon - 1)))
                         return false;
                 p = slash + 1;
         }
         for (;;) {
-                if (!(q = name_component_end(p, false)) || q[-1] == '.' || q[-1] == '-' || q[-1] == '_')
+                if (!(q = name_component_end(p, false)))
                         return false;
                 p = q;
                 if (*p != '/')
@@ -82,14 +82,14 @@ static bool image_ref_valid(const char *s) {
                 p++;
         }
         if (*p == ':') {
-                size_t k = strspn(++p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-");
+                size_t k = strspn(++p, ALPHANUMERICAL "_.-");
                 if (k == 0 || k > 128 || *p == '.' || *p == '-')
                         return false;
                 p += k;
         }
         if (*p == '@') {
                 const char *algorithm = ++p;
-                size_t k = strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789");
+                size_t k = strspn(p, LOWERCASE_LETTERS DIGITS);
                 if (k == 0 || p[k] != ':')
                         return false;
                 p += k + 1;
@@ -122,7 +122,7 @@ static bool label_key_valid(const char *s) {
 /* A user or group name, or an id inside the container's user namespace
  * (65,536 ids: 0-65535). */
 static bool user_part_valid(const char *s, size_t n) {
-        size_t digits = strspn(s, "0123456789");
+        size_t digits = strspn(s, DIGITS);
 
         if (n == 0 || s[0] == '-')
                 return false;
@@ -288,18 +288,20 @@ static bool health_docker_word(const char *w, size_t n) {
 
 /* A word /bin/sh -c runs as that program and nothing more. */
 static bool shell_plain_word(const char *w) {
-        return *w && w[strspn(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:@,+-")] == 0;
+        return *w && w[strspn(w, ALPHANUMERICAL "_./:@,+-")] == 0;
 }
 
 static void check_health_cmd(ManifestCtx *c, const Node *v, const Health *h) {
         const char *first = h->shell ?: h->cmd ? h->cmd[0] : NULL;
         const Node *at = v->type == NODE_SEQUENCE && v->n > 0 ? v->items[0] : v;
+        size_t n;
 
         if (!first)
                 return;
-        if (health_docker_word(first, h->shell ? strcspn(first, " ") : strlen(first)))
+        n = h->shell ? strcspn(first, " ") : strlen(first); /* the first word */
+        if (health_docker_word(first, n))
                 diag_add(c->d, &at->pos, "health cmd begins with '%.*s', which podman reads as Docker's test form (NONE turns the check off), expected the command itself: a list of its words or a shell string",
-                         (int) (h->shell ? strcspn(first, " ") : strlen(first)), first);
+                         (int) n, first);
         else if (h->cmd && isempty(first))
                 diag_add(c->d, &at->pos, "health cmd begins with an empty word, expected the program to run");
         /* podman runs a list of one word through /bin/sh -c. */
